@@ -164,8 +164,9 @@ def main() -> None:
                 else:
                     r.raise_for_status()
                     body = r.json()
-                    n_models = len({p.get("model") for p in body.get("points", [])}) or len(body.get("models", []))
-                    n_platforms = len({p.get("platform") for p in body.get("points", [])}) or len(body.get("platforms", []))
+                    points = body.get("points", [])
+                    n_models = len({p.get("model") for p in points}) or len(body.get("models", []))
+                    n_platforms = len({p.get("platform") for p in points}) or len(body.get("platforms", []))
                     print(f"POST /v1/curves {{}} uncached: {elapsed:.2f} s wall-clock for {n_models} models x "
                           f"{n_platforms} platforms, X-Cache {r.headers.get('x-cache')}  (target < 2 s)")
                     started = time.perf_counter()

@@ -11,7 +11,11 @@ from service.migrate import current_revision, head_revision
 router = APIRouter(tags=["health"])
 
 
-@router.get("/livez", summary="The process is up")
+@router.get(
+    "/livez",
+    summary="The process is up",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
 def livez() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -19,7 +23,14 @@ def livez() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="The database is reachable and migrated to head",
-    responses={503: {"description": "Not ready: the body says why."}},
+    responses={
+        200: {"content": {"application/json": {"example": {
+            "status": "ok", "database": "reachable", "revision": "0001",
+            "cache": {"backend": "memory", "entries": 12, "max_entries": 10000}}}}},
+        503: {"description": "Not ready: the body says why.", "content": {"application/json": {"example": {
+            "status": "unavailable", "database": "reachable", "revision": None, "head": "0001",
+            "detail": "Run `costcurve db upgrade`."}}}},
+    },
 )
 def readyz(request: Request) -> JSONResponse:
     engine = request.app.state.engine
@@ -36,4 +47,6 @@ def readyz(request: Request) -> JSONResponse:
              "detail": "Run `costcurve db upgrade`."},
             503,
         )
-    return JSONResponse({"status": "ok", "database": "reachable", "revision": current, "cache": request.app.state.cache.describe()})
+    return JSONResponse(
+        {"status": "ok", "database": "reachable", "revision": current, "cache": request.app.state.cache.describe()}
+    )

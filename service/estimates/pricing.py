@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from service.catalog.snapshot import CatalogSnapshot
 from service.engine.cost import ALL_IN_POWER_OVER_TDP, TcoInputs, tco_hourly_cost
-from service.estimates.schemas import PricingIn, PriceUsed
+from service.estimates.schemas import PriceUsed, PricingIn
 from service.problems import Problem
 
 DEFAULT_PRICING_TYPE = "on-demand"

@@ -200,9 +200,10 @@ def compute_estimate(context: EngineContext, request: schemas.EstimateRequest) -
         f"Price: {cost.price.basis} {cost.price.usd_per_accelerator_hour:.4g} USD per accelerator-hour "
         f"({cost.price.provider or ''} {cost.price.pricing_type or ''}".rstrip() + f"; {cost.price.source})."
     )
+    ratio = (request.pricing or schemas.PricingIn()).output_to_input_price_ratio
     assumptions.append(
         "USD per million output tokens carries the whole deployment cost on output tokens; input likewise; "
-        f"blended prices output tokens at {(request.pricing or schemas.PricingIn()).output_to_input_price_ratio:g}x input."
+        f"blended prices output tokens at {ratio:g}x input."
     )
     return schemas.EstimateResponse(
         model=request.model,
