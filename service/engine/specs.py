@@ -154,6 +154,8 @@ class Efficiency:
     residual_p10: float = 0.8
     residual_p90: float = 1.2
     """Quantiles of measured / predicted throughput in this scope's calibration residuals."""
+    token_overhead_s: float = 0.0
+    """Host-side cost per token in a step (scheduling, sampling, detokenisation), seconds."""
 
 
 @dataclass(frozen=True)
