@@ -32,16 +32,20 @@ def _missing(service: str, exc: Exception) -> None:
 
 
 def _fresh_postgres() -> str:
+    """An empty schema of this test process's own (parallel runs on one server don't collide),
+    selected through the connection's search_path."""
+    schema = f"costcurve_test_{os.getpid()}"
     engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # noqa: BLE001
         _missing("PostgreSQL", exc)
     finally:
         engine.dispose()
-    return POSTGRES_URL
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
