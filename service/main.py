@@ -34,12 +34,14 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     from service import cache as cache_module
     from service import db
+    from service.answers.router import router as answers_router
     from service.catalog.router import router as catalog_router
     from service.estimates.router import router as estimates_router
     from service.estimates.service import ContextHolder
     from service.health import router as health_router
     from service.problems import install_problem_handlers
     from service.timing import ServerTimingMiddleware
+    from service.ui.router import router as ui_router
 
     settings = settings or Settings()
 
@@ -76,4 +78,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(catalog_router)
     app.include_router(estimates_router)
+    app.include_router(answers_router)
+    app.include_router(ui_router)
     return app

@@ -18,8 +18,16 @@ Row = dict[str, Any]
 
 
 def _csv(name: str) -> Iterator[dict[str, str]]:
+    """Rows of a seed file; a ``source`` of ``same`` (the reference files' ditto) is replaced by
+    the source of the row above it."""
     with open(SEED_DIR / name, newline="", encoding="utf-8") as f:
-        yield from csv.DictReader(f)
+        previous = ""
+        for row in csv.DictReader(f):
+            if "source" in row:
+                if row["source"].strip().lower() == "same":
+                    row["source"] = previous
+                previous = row["source"]
+            yield row
 
 
 def _float(value: str) -> float | None:

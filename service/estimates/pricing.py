@@ -1,9 +1,10 @@
 """Which USD per accelerator-hour an answer uses, and where it came from.
 
-Order: the request's own ``usd_per_accelerator_hour``; else a TCO build-up from the request; else a
-catalog price. The default catalog price is the median (lower median, so a real row) of the platform's
-on-demand prices across providers, optionally narrowed by ``provider`` and ``pricing_type``; a
-platform with no rental price falls back to the all-in neocloud USD/hour of the TCO table.
+Order: the request's own ``usd_per_accelerator_hour``; else a TCO build-up from the request; else the
+TCO table on the basis the request names (``tco_table``); else a catalog price. The default catalog
+price is the median (lower median, so a real row) of the platform's on-demand prices across
+providers, optionally narrowed by ``provider`` and ``pricing_type``; a platform with no rental price
+falls back to the all-in neocloud USD/hour of the TCO table.
 """
 
 from __future__ import annotations
@@ -39,12 +40,7 @@ def _catalog_price(snapshot: CatalogSnapshot, platform_id: str, pricing: Pricing
     if not rows:
         tco = snapshot.tco.get(platform_id)
         if tco is not None and not pricing.provider and not pricing.pricing_type:
-            return PriceUsed(
-                usd_per_accelerator_hour=tco["usd_per_accelerator_hour_neocloud"],
-                basis="tco-table",
-                source=tco["source"],
-                pricing_type="all-in neocloud TCO",
-            )
+            return _tco_table_price(snapshot, platform_id, "neocloud")
         available = sorted({(p["provider"], p["pricing_type"]) for p in catalog_prices(snapshot, platform_id)})
         raise Problem(
             422,
@@ -120,6 +116,24 @@ def _tco_price(snapshot: CatalogSnapshot, platform_id: str, pricing: PricingIn) 
     )
 
 
+def _tco_table_price(snapshot: CatalogSnapshot, platform_id: str, basis: str) -> PriceUsed:
+    row = snapshot.tco.get(platform_id)
+    if row is None:
+        raise Problem(
+            422,
+            "no-price",
+            f"The TCO table has no row for {platform_id}. Leave out pricing.tco_table to use a catalog rental "
+            "price, or give pricing.usd_per_accelerator_hour.",
+            available=sorted(snapshot.tco),
+        )
+    return PriceUsed(
+        usd_per_accelerator_hour=row[f"usd_per_accelerator_hour_{basis}"],
+        basis="tco-table",
+        source=row["source"],
+        pricing_type=f"all-in TCO ({basis.replace('_', ' ')})",
+    )
+
+
 def resolve_price(snapshot: CatalogSnapshot, platform_id: str, pricing: PricingIn | None) -> PriceUsed:
     """The price used for ``platform_id`` (a per-accelerator id), per the order in the module doc."""
     pricing = pricing or PricingIn()
@@ -131,4 +145,6 @@ def resolve_price(snapshot: CatalogSnapshot, platform_id: str, pricing: PricingI
         )
     if pricing.tco is not None:
         return _tco_price(snapshot, platform_id, pricing)
+    if pricing.tco_table is not None:
+        return _tco_table_price(snapshot, platform_id, pricing.tco_table)
     return _catalog_price(snapshot, platform_id, pricing)

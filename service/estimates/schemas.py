@@ -93,6 +93,11 @@ class PricingIn(Strict):
         default=None, description="Catalog pricing type (default `on-demand`, then any other)."
     )
     tco: TcoIn | None = Field(default=None, description="Build the hourly cost up from purchase, power and opex.")
+    tco_table: Literal["hyperscaler_owned", "neocloud", "3yr_rental"] | None = Field(
+        default=None,
+        description="Use the all-in USD per GPU-hour of the catalog's TCO table (`GET /v1/tco-costs`) on this "
+        "basis: one consistent basis across the platforms it covers.",
+    )
     output_to_input_price_ratio: float = Field(
         default=4.0, gt=0, le=100, description="For the blended price: output tokens cost this many input tokens."
     )

@@ -155,6 +155,14 @@ def test_pricing_sources(client):
     # 35040 / (4 x 8760) = 1.00 USD/h capital + 1.0 kW x 1.25 x 0.1 = 0.125 USD/h energy
     assert tco["cost"]["price"]["basis"] == "tco"
     assert math.isclose(tco["cost"]["price"]["usd_per_accelerator_hour"], 1.125, rel_tol=1e-9)
+    # tco_inferencex.csv: H100 all-in 3-year rental 1.30 USD per GPU-hour
+    table = client.post("/v1/estimate", json={**ACCEPTANCE, "pricing": {"tco_table": "3yr_rental"}}).json()
+    assert table["cost"]["price"]["basis"] == "tco-table"
+    assert table["cost"]["price"]["usd_per_accelerator_hour"] == 1.30
+    assert "InferenceX" in table["cost"]["price"]["source"]
+    no_row = client.post("/v1/estimate", json={**ACCEPTANCE, "platform": "nvidia-a100-sxm-80gb", "precision": "bf16",
+                                                "pricing": {"tco_table": "neocloud"}})
+    assert no_row.status_code == 422 and "nvidia-h100-sxm-80gb" in no_row.json()["available"]
     missing = client.post("/v1/estimate", json={**ACCEPTANCE, "pricing": {"provider": "NoSuchCloud"}})
     assert missing.status_code == 422
     assert missing.json()["available"]
