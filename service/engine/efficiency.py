@@ -15,26 +15,30 @@ PARAM_NAMES: tuple[str, ...] = (
     "step_overhead_s",
     "interconnect_fraction",
     "token_overhead_s",
+    "kernel_latency_s",
 )
 
 PRIOR: dict[str, float] = {
     "hbm_bandwidth_fraction": 0.80,
     "compute_fraction": 0.55,
     "prefill_compute_fraction": 0.60,
-    "step_overhead_s": 5e-4,
+    "step_overhead_s": 3e-4,
     "interconnect_fraction": 0.70,
     "token_overhead_s": 5e-6,
+    "kernel_latency_s": 4e-6,
 }
 """Physically plausible centre values (ENGINE_NOTES: 70-90% of HBM bandwidth, 40-80% of matmul peak,
-tens to hundreds of µs per step) used when no row applies and as the fit's regularisation target."""
+tens to hundreds of µs per step; a few µs per kernel inside a CUDA graph) used when no row applies
+and as the fit's regularisation target."""
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "hbm_bandwidth_fraction": (0.5, 0.95),
     "compute_fraction": (0.3, 0.9),
     "prefill_compute_fraction": (0.3, 0.9),
-    "step_overhead_s": (1e-5, 5e-3),
+    "step_overhead_s": (1e-5, 2e-3),
     "interconnect_fraction": (0.2, 0.95),
     "token_overhead_s": (1e-7, 1e-4),
+    "kernel_latency_s": (1e-6, 2e-5),
 }
 
 
@@ -130,6 +134,7 @@ class EfficiencyTable:
             step_overhead_s=params["step_overhead_s"],
             interconnect_fraction=params["interconnect_fraction"],
             token_overhead_s=params["token_overhead_s"],
+            kernel_latency_s=params["kernel_latency_s"],
             scope=scope,
             fallback=fallback,
             residual_p10=p10,

@@ -3,10 +3,14 @@
 A replica (tp x pp accelerators) holds ``C`` requests. Each request needs ``n_c = ceil(I / M)``
 prefill steps (``M`` = the scheduler's token budget per step) and ``O - 1`` decode steps, so
 ``S = n_c + O - 1`` steps in all. Per pipeline micro-batch (``C / pp`` requests) a step therefore
-carries on average ``b = C (O-1) / (S pp)`` decode tokens and ``p = C I / (S pp)`` prefill tokens
-(the ``C x I / O`` of ``ENGINE_NOTES.md``). With stage time ``t``:
+carries on average ``b = C (O-1) / (S m)`` decode tokens and ``p = C I / (S m)`` prefill tokens
+(the ``C x I / O`` of ``ENGINE_NOTES.md``), where ``m = min(pp, C)`` micro-batches are in flight. With
+stage time ``t``:
 
-* TPOT = ``pp x t``; TTFT = ``pp x (n_c x t_chunk + t/2)``, where ``t_chunk`` is a step carrying one
+* TPOT = ``pp x t``: a token crosses every stage, each paying its own fixed step overhead and hand-off,
+  so pipeline parallelism adds per-stage latency; with ``C < pp`` the pipeline has bubbles (stages idle
+  while the ``C`` micro-batches are elsewhere), so throughput ``C / (S pp t)`` falls below the full pipeline's;
+* TTFT = ``pp x (n_c x t_chunk + t/2)``, where ``t_chunk`` is a step carrying one
   chunk of the request's own prompt, plus half a step waiting for the step boundary, plus queueing
   for a slot when ``C`` exceeds what memory or the scheduler admits;
 * end-to-end = TTFT + (O - 1) TPOT; by Little's law requests/s = ``C / (S pp t)`` (each request
@@ -87,7 +91,10 @@ class ReplicaServer:
 
     def at(self, concurrency: float) -> Operating:
         active = min(max(concurrency, 1.0), self.capacity)
-        per_mb = active / self.pp
+        # Micro-batches in flight: with fewer requests than stages the pipeline cannot fill, the
+        # empty stages idle (the bubble) and each micro-batch carries one request.
+        micro_batches = min(float(self.pp), active)
+        per_mb = active / micro_batches
         b = per_mb * (self.o - 1) / self.steps
         p = per_mb * self.i / self.steps
         st = self.sm.step(b, p, self.ctx_decode, self.ctx_prefill)

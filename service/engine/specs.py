@@ -156,6 +156,9 @@ class Efficiency:
     """Quantiles of measured / predicted throughput in this scope's calibration residuals."""
     token_overhead_s: float = 0.0
     """Host-side cost per token in a step (scheduling, sampling, detokenisation), seconds."""
+    kernel_latency_s: float = 0.0
+    """Fixed cost of one GPU kernel (launch, ramp-up and tail, inside a CUDA graph), seconds; a step
+    pays it once per kernel of every layer on the stage, whatever the batch."""
 
 
 @dataclass(frozen=True)

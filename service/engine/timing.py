@@ -2,15 +2,25 @@
 
 A step carries ``b`` decode tokens and ``p`` prefill tokens (chunked prefill). Per accelerator:
 
-* bytes read = dense-layer weights + routed-expert weights x share of experts the step's tokens touch
-  ``1 - (1 - k/E)^tokens`` (uniform routing) + KV of the ``b`` sequences at their context;
-* FLOPs = 2 x matmul parameters per token + attention ``4 x heads x head_dim`` per (layer, context
-  token) (MLA absorbed: ``2 x heads x (2 kv_lora_rank + qk_rope_head_dim)``);
-* time = max(bytes / (HBM bandwidth x f_bw), decode FLOPs / (peak x f_c) + prefill FLOPs /
-  (peak x f_prefill)) + fixed step overhead + host overhead per token in the step + communication;
-* communication: two tp all-reduces per layer (ring: ``2 (tp-1)/tp x tokens x hidden x 2 B``, plus a
-  per-call latency), two ep all-to-alls per MoE layer, and one pp hand-off per stage, over the
-  scale-up link (or the NIC when a group spans domains) at ``interconnect_fraction`` of line rate.
+* the kernels of a step run one after another, so each kernel class has its own roofline and the
+  step is their **sum** (not one max over the whole step):
+
+  - GEMMs: max(weight bytes / (HBM bw x f_bw), matmul FLOPs / (peak x f_c)); weight bytes = dense
+    layers + routed experts x share of experts the step's tokens touch ``1 - (1 - k/E)^tokens``;
+  - attention: max(KV bytes of the ``b`` sequences / (HBM bw x f_bw), attention FLOPs / (peak x f_c)),
+    ``4 x heads x head_dim`` FLOPs per (layer, context token) (MLA absorbed at decode:
+    ``2 x heads x (2 kv_lora_rank + qk_rope_head_dim)``);
+  - activation and sampling traffic, per token: the elementwise kernels between GEMMs (norms,
+    residuals, RoPE, SwiGLU, quantisation of activations) read and write the activations, and the
+    sampler reads fp32 logits over the vocabulary; purely memory-bound, so it grows with the batch;
+
+* plus a fixed step overhead (launch of the CUDA graph, scheduler) + host cost per token + communication:
+  two tp all-reduces per layer (ring: ``2 (tp-1)/tp x tokens x hidden x 2 B``, plus a per-call latency);
+  when experts span data-parallel attention ranks (ep > tp), a dispatch and a combine all-to-all per MoE
+  layer sending each token to the distinct remote ranks among its k experts' hosts
+  ``(ep - 1)(1 - (1 - 1/ep)^k)`` (ep <= tp needs none: every tp rank already holds the tokens); one pp
+  hand-off per stage; over the scale-up link (or the NIC when a group spans domains) at
+  ``interconnect_fraction`` of line rate.
 """
 
 from __future__ import annotations
@@ -35,6 +45,26 @@ NVLINK_CALL_LATENCY_S = 5e-6
 PCIE_CALL_LATENCY_S = 20e-6
 """The same across PCIe peers (no NVLink; NCCL through host bridges)."""
 SCALE_OUT_CALL_LATENCY_S = 15e-6
+
+ACT_HIDDEN_TRIPS = 6.0
+"""Activation vectors of ``hidden`` elements read or written per layer and token outside the GEMMs'
+operands, with the serving stacks' fusions (residual add fused into RMSNorm: read 2, write 1, twice)."""
+ACT_FFN_TRIPS = 2.0
+"""Activation vectors of the per-rank FFN width per layer and token (SwiGLU fused into the gate/up GEMM
+epilogue: its output written once and read once by the down projection)."""
+KERNELS_ATTENTION = 6
+"""Kernels of an attention block: norm, QKV GEMM, RoPE + KV write, attention, output GEMM, residual."""
+KERNELS_MLA_EXTRA = 4
+"""MLA adds the q down-projection and its norm, the latent norm and the absorbed up-projection."""
+KERNELS_DENSE_FFN = 5
+"""norm, gate/up GEMM, SwiGLU, down GEMM, residual."""
+KERNELS_MOE_FFN = 9
+"""norm, router GEMM, top-k, dispatch/permute, two grouped GEMMs, SwiGLU, combine, residual."""
+KERNELS_SHARED_EXPERT = 3
+"""A shared expert's gate/up GEMM, SwiGLU and down GEMM."""
+
+LOGIT_BYTES_PER_VOCAB = 8.0
+"""fp32 logits written by the LM head and read once by the fused softmax/top-k/sampling kernel."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +98,8 @@ class StepModel:
     """Tokens routed to this rank's experts per token of its own batch (ep spanning dp ranks)."""
     kv_bytes_per_slot: float
     """KV bytes per (layer, context token) slot, per accelerator."""
+    act_bytes_per_token: float
+    """Activation and logits traffic per token of the step, per accelerator (elementwise kernels)."""
     matmul_flops_per_token: float
     attention_flops_per_slot: float
     num_layers_stage: float
@@ -80,6 +112,9 @@ class StepModel:
     f_decode: float
     f_prefill: float
     overhead_s: float
+    """Fixed cost per step on this stage: step overhead + kernels of its layers x kernel latency
+    (a small kernel cannot finish faster than its launch, ramp-up and tail; at low batch these add up
+    to most of the gap between weights / bandwidth and the measured step)."""
     token_overhead_s: float
     comm_fixed_s: float
     comm_s_per_token: float
@@ -96,18 +131,30 @@ class StepModel:
             routed = tokens * self.expert_token_multiplier
             touched = 1.0 - (1.0 - self.experts_per_token / self.num_experts) ** routed
             expert_bytes = self.expert_weight_bytes * touched
+        bw = self.bandwidth * self.f_bw
+        # GEMMs: weights streamed once per step vs matmul FLOPs of every token.
+        gemm_mem = (self.dense_weight_bytes + expert_bytes) / bw
+        gemm_cmp = (b / self.f_decode + p / self.f_prefill) * self.matmul_flops_per_token / self.matmul_peak
+        # Attention: each decode sequence reads its own KV; prefill attention is compute.
         dec_slots = self.slots(ctx_decode)
-        mem_bytes = self.dense_weight_bytes + expert_bytes + b * dec_slots * self.kv_bytes_per_slot
-        memory_s = mem_bytes / (self.bandwidth * self.f_bw)
-        compute_s = (
-            b * self.matmul_flops_per_token / (self.matmul_peak * self.f_decode)
-            + b * dec_slots * self.attention_flops_per_slot / (self.attention_peak * self.f_decode)
-            + p * self.matmul_flops_per_token / (self.matmul_peak * self.f_prefill)
-            + p * self.slots(ctx_prefill) * self.attention_flops_per_slot / (self.attention_peak * self.f_prefill)
+        attn_mem = b * dec_slots * self.kv_bytes_per_slot / bw
+        attn_cmp = (
+            (b * dec_slots / self.f_decode + p * self.slots(ctx_prefill) / self.f_prefill)
+            * self.attention_flops_per_slot
+            / self.attention_peak
         )
+        # Elementwise kernels and sampling: memory traffic per token.
+        act_mem = tokens * self.act_bytes_per_token / bw
+        memory_s = max(gemm_mem, gemm_cmp) if gemm_mem >= gemm_cmp else 0.0
+        compute_s = gemm_cmp if gemm_cmp > gemm_mem else 0.0
+        if attn_mem >= attn_cmp:
+            memory_s += attn_mem
+        else:
+            compute_s += attn_cmp
+        memory_s += act_mem
         comm_s = self.comm_fixed_s + tokens * self.comm_s_per_token if tokens > 0 else 0.0
         overhead_s = self.overhead_s + tokens * self.token_overhead_s
-        total = max(memory_s, compute_s) + overhead_s + comm_s
+        total = memory_s + compute_s + overhead_s + comm_s
         return StepTime(total, memory_s, compute_s, comm_s, overhead_s)
 
 
@@ -156,18 +203,42 @@ def step_model(
         calls = 2 * layers_stage
         fixed += calls * lat / f_ic
         per_token += calls * 2 * (tp - 1) / tp * hidden_bytes / (bw * f_ic)
-    if ep > 1 and model.is_moe:
-        group = max(tp, ep)
-        bw, lat = (link, call_lat) if group <= box else (scale_out, SCALE_OUT_CALL_LATENCY_S)
+    if ep > tp and model.is_moe:
+        # Experts spread over data-parallel attention ranks: dispatch + combine all-to-all. Each token
+        # goes once to every distinct remote rank hosting one of its k experts.
+        bw, lat = (link, call_lat) if ep <= box else (scale_out, SCALE_OUT_CALL_LATENCY_S)
         moe_layers_stage = (model.num_moe_layers or model.num_layers) / pp
         calls = 2 * moe_layers_stage
         fixed += calls * lat / f_ic
-        fan = min(model.experts_per_token, ep) * (ep - 1) / ep
+        k = max(model.experts_per_token, 1)
+        fan = (ep - 1) * (1.0 - (1.0 - 1.0 / ep) ** k)
         per_token += calls * fan * hidden_bytes / (bw * f_ic)
     if pp > 1:
         bw, lat = (link, call_lat) if tp * pp <= box else (scale_out, SCALE_OUT_CALL_LATENCY_S)
         fixed += lat / f_ic
         per_token += hidden_bytes / (bw * f_ic)
+
+    # Elementwise activation traffic (bf16) per token on this rank, plus sampling over the vocabulary
+    # (the LM head's logits, vocab-parallel over tp, averaged over pp stages like the LM head).
+    if model.is_moe:
+        moe_layers = model.num_moe_layers or (model.num_layers - model.first_k_dense_layers)
+        width_moe = (model.experts_per_token + model.num_shared_experts) * (model.moe_intermediate_size or 0)
+        width_dense = model.intermediate_size or 0
+        ffn_width = (moe_layers * width_moe + (model.num_layers - moe_layers) * width_dense) / model.num_layers
+    else:
+        ffn_width = model.intermediate_size or 4 * model.hidden_size
+    act_per_layer = ACTIVATION_BYTES * (ACT_HIDDEN_TRIPS * model.hidden_size + ACT_FFN_TRIPS * ffn_width / tp)
+    act_token = act_per_layer * layers_stage + LOGIT_BYTES_PER_VOCAB * model.vocab_size / (tp * pp)
+
+    # Kernels per step on this stage (each pays the kernel latency however small its work).
+    moe_layers_all = (model.num_moe_layers or (model.num_layers - model.first_k_dense_layers)) if model.is_moe else 0
+    attn_kernels = KERNELS_ATTENTION + (KERNELS_MLA_EXTRA if model.is_mla else 0)
+    moe_kernels = KERNELS_MOE_FFN + (KERNELS_SHARED_EXPERT if model.num_shared_experts else 0)
+    kernels = (
+        model.num_layers * attn_kernels
+        + moe_layers_all * moe_kernels
+        + (model.num_layers - moe_layers_all) * KERNELS_DENSE_FFN
+    ) / pp
 
     return StepModel(
         dense_weight_bytes=dense,
@@ -176,6 +247,7 @@ def step_model(
         experts_per_token=b.experts_per_token,
         expert_token_multiplier=max(1.0, ep / tp),
         kv_bytes_per_slot=kv_slot,
+        act_bytes_per_token=act_token,
         matmul_flops_per_token=2.0 * b.matmul_active / (tp * pp),
         attention_flops_per_slot=attn_per_slot,
         num_layers_stage=layers_stage,
@@ -187,7 +259,7 @@ def step_model(
         f_bw=eff.hbm_bandwidth_fraction,
         f_decode=eff.compute_fraction,
         f_prefill=eff.prefill_compute_fraction,
-        overhead_s=eff.step_overhead_s,
+        overhead_s=eff.step_overhead_s + kernels * eff.kernel_latency_s,
         token_overhead_s=eff.token_overhead_s,
         comm_fixed_s=fixed,
         comm_s_per_token=per_token,
