@@ -36,6 +36,9 @@ def cache_key(kind: str, payload: Any, *, catalog_version: int, engine_version: 
 
 
 class ResultsCache(Protocol):
+    def peek(self, key: str) -> bytes | None:
+        """The entry if this process holds it; never does I/O (safe on the event loop)."""
+
     def get(self, key: str) -> bytes | None: ...
     def set(self, key: str, value: bytes) -> None: ...
     def describe(self) -> dict[str, Any]: ...
@@ -56,6 +59,8 @@ class LruCache:
             if value is not None:
                 self._data.move_to_end(key)
             return value
+
+    peek = get
 
     def set(self, key: str, value: bytes) -> None:
         with self._lock:
@@ -97,6 +102,9 @@ class RedisCache:
             log.warning("Redis cache unreachable (%s); using the in-process cache for %.0f s",
                         exc.__class__.__name__, self._retry_after_s)
         self._down_until = time.monotonic() + self._retry_after_s
+
+    def peek(self, key: str) -> bytes | None:
+        return self._local.get(key)
 
     def get(self, key: str) -> bytes | None:
         value = self._local.get(key)

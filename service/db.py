@@ -18,7 +18,11 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # As many pooled connections as the request thread pool has threads (anyio's default is 40), so
+        # connections are reused rather than opened and closed under load.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, pool_size=40, max_overflow=20
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -28,7 +32,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=30)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

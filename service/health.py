@@ -16,7 +16,7 @@ router = APIRouter(tags=["health"])
     summary="The process is up",
     responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
 )
-def livez() -> dict[str, str]:
+async def livez() -> dict[str, str]:
     return {"status": "ok"}
 
 

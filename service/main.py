@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from service import __version__
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from service import db
     from service.answers.router import router as answers_router
     from service.catalog.router import router as catalog_router
+    from service.estimates.router import RawKeys, openapi_schemas
     from service.estimates.router import router as estimates_router
     from service.estimates.service import ContextHolder
     from service.health import router as health_router
@@ -58,10 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with app.state.sessionmaker.begin() as session:
                 seed(session)
         app.state.cache = cache_module.build_cache(settings)
-        app.state.contexts = ContextHolder(app.state.sessionmaker)
+        app.state.contexts = ContextHolder(engine, app.state.sessionmaker)
+        app.state.raw_keys = RawKeys(settings.cache_max_entries)
         try:
             yield
         finally:
+            app.state.contexts.close()
             app.state.cache.close()
             engine.dispose()
 
@@ -75,9 +79,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(ServerTimingMiddleware)
+    # Routes are matched in order: the probes and the hot estimate path come first.
     app.include_router(health_router)
-    app.include_router(catalog_router)
     app.include_router(estimates_router)
+    app.include_router(catalog_router)
     app.include_router(answers_router)
     app.include_router(ui_router)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(openapi_schemas())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

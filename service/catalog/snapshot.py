@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from service.catalog import repository
@@ -29,7 +30,7 @@ class CatalogSnapshot:
     efficiency_rows: list[dict]
 
 
-def catalog_version(session: Session) -> int:
+def catalog_version(session: Session | Connection) -> int:
     """The current catalog version (one primary-key SELECT)."""
     return repository.catalog_version(session)
 

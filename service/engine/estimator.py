@@ -127,6 +127,8 @@ def _evaluate(
         output_tokens=w.output_tokens,
         max_sequences=plan.max_sequences,
         limits=SCHEDULER_LIMITS.get(framework, SCHEDULER_LIMITS["vllm"]),
+        wave_fraction=eff.wave_fraction,
+        request_overhead_s=eff.request_overhead_s,
     )
     slo = scenario.slo
     saturated = False
@@ -319,7 +321,8 @@ def _build(
         requests_per_s=op.requests_per_s * dp,
         interactivity_tokens_per_s_per_user=1.0 / op.tpot_s if op.tpot_s > 0 else math.inf,
     )
-    band = Band(p10=per_accel * eff.residual_p10, p90=per_accel * eff.residual_p90)
+    # The band always contains the point estimate: quantiles of measured / predicted clamped to 1.
+    band = Band(p10=per_accel * min(eff.residual_p10, 1.0), p90=per_accel * max(eff.residual_p90, 1.0))
     assumptions = [
         f"Weights at {precision}; embedding and LM head kept in bf16.",
         f"KV cache at {kv}" + (" (fp8 KV alongside low-precision weights)." if kv == "fp8" else "."),
@@ -335,6 +338,12 @@ def _build(
         else "Dense model: every step reads all weights.",
         "Throughput band is p10-p90 of measured/predicted in the scope's calibration residuals.",
     ]
+    if w.concurrency is not None:
+        assumptions.append(
+            f"TTFT: {eff.request_overhead_s * 1e3:.0f} ms fixed per request, the prompt's chunks riding on "
+            f"decode steps, and the wait behind the {eff.wave_fraction:.2f} share of the other requests that "
+            "arrive in the same wave (fixed-concurrency clients: requests started together finish together)."
+        )
     if w.concurrency is not None and w.concurrency > op.active * dp:
         assumptions.append(
             f"Only {int(op.active * dp)} of the {w.concurrency} requests fit at once; "
@@ -348,12 +357,15 @@ def _build(
             )
         else:
             assumptions.append(
-                f"Latencies at the concurrency implied by Little's law ({op.concurrency * dp:.1f} in flight)."
+                f"Latencies at the concurrency implied by Little's law ({op.concurrency * dp:.1f} in flight); "
+                "TTFT includes an M/D/1 wait for prefill capacity (Poisson arrivals)."
             )
     if w.concurrency is None and w.request_rate_per_s is None:
         assumptions.append(
             "Maximum throughput: all requests queued at once and the scheduler fills the batch "
-            "(as trtllm-bench throughput)."
+            "(as trtllm-bench throughput). TTFT is counted from admission to a batch slot, with the "
+            "admitted batch arriving as at fixed concurrency; the time spent in the benchmark's queue "
+            "before admission grows with the number of requests queued and is not included."
             if slo is None
             else "Largest concurrency whose TTFT and TPOT meet the SLO."
         )

@@ -10,9 +10,27 @@ stage time ``t``:
 * TPOT = ``pp x t``: a token crosses every stage, each paying its own fixed step overhead and hand-off,
   so pipeline parallelism adds per-stage latency; with ``C < pp`` the pipeline has bubbles (stages idle
   while the ``C`` micro-batches are elsewhere), so throughput ``C / (S pp t)`` falls below the full pipeline's;
-* TTFT = ``pp x (n_c x t_chunk + t/2)``, where ``t_chunk`` is a step carrying one
-  chunk of the request's own prompt, plus half a step waiting for the step boundary, plus queueing
-  for a slot when ``C`` exceeds what memory or the scheduler admits;
+* TTFT = ``f + pp x (n_c x t_chunk + t/2) + wait``: a fixed per-request cost ``f`` (HTTP, tokenisation,
+  admission, first sampling), the request's own prompt in ``n_c`` chunks each riding on a step that
+  also carries the others' decodes and prefill share (``t_chunk``), half a step waiting for the step
+  boundary, and the wait behind other prompts' prefill (below), plus queueing for a slot when ``C``
+  exceeds what memory or the scheduler admits;
+* the wait behind other prefills uses the replica's *prefill capacity alongside decode*: a step under
+  the token budget ``M`` carries the decode batch ``b`` and ``q = M - b`` prompt tokens, so prompts are
+  absorbed at ``R = m q / (pp t(b, q))`` tokens/s and one prompt occupies ``I / R`` of it.
+
+  - fixed concurrency (benchmark clients that send the next request when the last one ends): requests
+    started together finish together, so arrivals come in waves. A share ``w`` (``wave_fraction``) of
+    the other ``C - 1`` requests arrives with a given one; FCFS, it waits on average for half of them,
+    ``w (C - 1) / 2 x I / R`` (in those steps the wave's members are not decoding: ``b (1 - w)``).
+    In a perfectly deterministic closed loop the first wave staggers itself (each client's next request
+    arrives just as the previous prompt is done), so ``w`` is the share that length jitter and the first
+    round keep clustered;
+  - request rate (Poisson arrivals): M/D/1 wait for prefill capacity, ``rho / (2 (1 - rho)) x I / R``
+    with utilisation ``rho = lambda I / R``;
+  - maximum throughput (all requests queued at once): measured from admission to a batch slot, as at
+    fixed concurrency with ``C`` = the batch the scheduler holds (time in the benchmark's queue before
+    admission grows with the number of requests queued and is not included);
 * end-to-end = TTFT + (O - 1) TPOT; by Little's law requests/s = ``C / (S pp t)`` (each request
   spends S steps of the averaged stage time) and output tokens/s = ``O x requests/s``.
 
@@ -72,8 +90,12 @@ class ReplicaServer:
         output_tokens: int,
         max_sequences: int,
         limits: SchedulerLimits,
+        wave_fraction: float = 0.0,
+        request_overhead_s: float = 0.0,
     ) -> None:
         self.sm = sm
+        self.wave_fraction = min(max(wave_fraction, 0.0), 1.0)
+        self.request_overhead_s = max(request_overhead_s, 0.0)
         self.pp = pp
         self.i = input_tokens
         self.o = output_tokens
@@ -89,28 +111,61 @@ class ReplicaServer:
         self.ctx_decode = input_tokens + output_tokens / 2
         self.ctx_prefill = input_tokens / 2
 
-    def at(self, concurrency: float) -> Operating:
-        active = min(max(concurrency, 1.0), self.capacity)
-        # Micro-batches in flight: with fewer requests than stages the pipeline cannot fill, the
-        # empty stages idle (the bubble) and each micro-batch carries one request.
+    def _mix(self, active: float) -> tuple[float, float, float]:
+        """Micro-batches in flight and decode / prefill tokens per step of one micro-batch."""
+        # With fewer requests than stages the pipeline cannot fill, the empty stages idle (the bubble)
+        # and each micro-batch carries one request.
         micro_batches = min(float(self.pp), active)
         per_mb = active / micro_batches
-        b = per_mb * (self.o - 1) / self.steps
-        p = per_mb * self.i / self.steps
+        return micro_batches, per_mb * (self.o - 1) / self.steps, per_mb * self.i / self.steps
+
+    def prefill_rate(self, micro_batches: float, b: float) -> float:
+        """Prompt tokens/s the replica absorbs while each step also carries ``b`` decode tokens:
+        the token budget left after the decodes (at least an eighth of it: finishing decodes free
+        budget) goes to prompt chunks."""
+        budget = float(self.limits.max_num_tokens)
+        q = max(budget - b, budget / 8.0)
+        t = self.sm.step(b, q, self.ctx_decode, self.ctx_prefill).total_s
+        return micro_batches * q / (self.pp * t)
+
+    def prefill_wait(self, active: float, requests_per_s: float, arrivals: str = "waves") -> float:
+        """Mean wait of a new request behind other requests' prompts (see the module docstring).
+
+        ``arrivals``: ``"waves"`` (fixed-concurrency clients) or ``"poisson"`` (request rate)."""
+        micro_batches, b, _ = self._mix(active)
+        w = self.wave_fraction if arrivals == "waves" else 0.0
+        wait = 0.0
+        if w > 0.0 and active > 1.0:
+            # The wave's members prefill instead of decoding while it is absorbed.
+            rate = self.prefill_rate(micro_batches, b * (1.0 - w))
+            wait += w * (active - 1.0) / 2.0 * self.i / rate
+        if arrivals != "waves":
+            rate = self.prefill_rate(micro_batches, b)
+            service = self.i / rate
+            rho = min(requests_per_s * service, 0.95)
+            wait += (1.0 - w) * rho / (2.0 * (1.0 - rho)) * service
+        return wait
+
+    def at(self, concurrency: float, arrivals: str = "waves") -> Operating:
+        active = min(max(concurrency, 1.0), self.capacity)
+        micro_batches, b, p = self._mix(active)
         st = self.sm.step(b, p, self.ctx_decode, self.ctx_prefill)
         stage = self.pp * st.total_s
+        # Steady state: every request takes S steps of the (averaged) stage time.
+        rps = active / (self.steps * stage)
         # The request's own prefill: n_c steps each carrying one chunk of its prompt beside the
         # others' decodes and prefill share, plus half a step waiting for the step boundary.
         others = (active - 1.0) / active if active > 1.0 else 0.0
         chunk_step = self.sm.step(b * others, p * others + self.i / self.n_chunks, self.ctx_decode, self.ctx_prefill)
-        ttft = self.pp * (self.n_chunks * chunk_step.total_s + 0.5 * st.total_s)
+        ttft = (
+            self.request_overhead_s
+            + self.pp * (self.n_chunks * chunk_step.total_s + 0.5 * st.total_s)
+            + self.prefill_wait(active, rps, arrivals)
+        )
         tpot = stage
-        e2e = ttft + (self.o - 1) * tpot
-        # Steady state: every request takes S steps of the (averaged) stage time.
-        rps = active / (self.steps * stage)
         if concurrency > active:
             ttft += (concurrency - active) / rps
-            e2e = ttft + (self.o - 1) * tpot
+        e2e = ttft + (self.o - 1) * tpot
         return Operating(concurrency, active, st, ttft, tpot, e2e, rps, rps * self.o)
 
     def max_throughput(self) -> Operating:
@@ -150,31 +205,35 @@ class ReplicaServer:
 
     def at_rate(self, requests_per_s: float) -> tuple[Operating, bool]:
         """Operating point serving ``requests_per_s`` (Little's law, bisection on concurrency);
-        saturated (capacity returned) when the rate exceeds what the replica can serve."""
-        cap_op = self.at(self.capacity)
+        saturated (capacity returned) when the rate exceeds what the replica can serve. Arrivals are
+        Poisson: TTFT carries the M/D/1 wait for prefill capacity at the offered rate."""
+        cap_op = self.at(self.capacity, "poisson")
         if requests_per_s >= cap_op.requests_per_s:
             return cap_op, True
         lo, hi = 0.0, self.capacity
         op = cap_op
         for _ in range(40):
             mid = (lo + hi) / 2
-            op = self.at(max(mid, 1e-9)) if mid >= 1.0 else self._fractional(mid)
+            op = self.at(max(mid, 1e-9), "poisson") if mid >= 1.0 else self._fractional(mid)
             if op.requests_per_s < requests_per_s:
                 lo = mid
             else:
                 hi = mid
             if hi - lo < 1e-3 * max(hi, 1.0):
                 break
-        op = self.at(hi) if hi >= 1.0 else self._fractional(hi)
+        op = self.at(hi, "poisson") if hi >= 1.0 else self._fractional(hi)
         # Below capacity the replica serves exactly the offered rate; the bisection only sets the
-        # concurrency (and so the latencies) that rate implies.
+        # concurrency (and so the latencies) that rate implies, and the prefill queue sees that rate.
+        wait_op = self.prefill_wait(op.active, op.requests_per_s, "poisson")
+        wait_rate = self.prefill_wait(op.active, requests_per_s, "poisson")
+        ttft = op.ttft_s - wait_op + wait_rate
         rate_op = Operating(
             op.concurrency,
             op.active,
             op.step,
-            op.ttft_s,
+            ttft,
             op.tpot_s,
-            op.e2e_s,
+            ttft + (self.o - 1) * op.tpot_s,
             requests_per_s,
             requests_per_s * self.o,
         )
@@ -182,7 +241,11 @@ class ReplicaServer:
 
     def _fractional(self, concurrency: float) -> Operating:
         """Below one request in flight the replica idles between requests: latencies of a lone
-        request, throughput ``concurrency / e2e``."""
-        solo = self.at(1.0)
+        request (its prompt queues only behind the rare overlapping arrival), throughput
+        ``concurrency / e2e``."""
+        solo = self.at(1.0, "poisson")
         rps = concurrency / solo.e2e_s
-        return Operating(concurrency, concurrency, solo.step, solo.ttft_s, solo.tpot_s, solo.e2e_s, rps, rps * self.o)
+        ttft = solo.ttft_s - self.prefill_wait(1.0, solo.requests_per_s, "poisson")
+        ttft += self.prefill_wait(1.0, rps, "poisson")
+        e2e = ttft + (self.o - 1) * solo.tpot_s
+        return Operating(concurrency, concurrency, solo.step, ttft, solo.tpot_s, e2e, rps, rps * self.o)

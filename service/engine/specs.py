@@ -159,6 +159,12 @@ class Efficiency:
     kernel_latency_s: float = 0.0
     """Fixed cost of one GPU kernel (launch, ramp-up and tail, inside a CUDA graph), seconds; a step
     pays it once per kernel of every layer on the stage, whatever the batch."""
+    wave_fraction: float = 0.0
+    """Time to first token: share of a fixed-concurrency benchmark's other requests that arrive in the
+    same wave as a given one (requests started together finish together), in [0, 1]."""
+    request_overhead_s: float = 0.0
+    """Time to first token: fixed cost per request outside the step model (HTTP, tokenisation,
+    admission, first sampling and detokenisation), seconds."""
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Request, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from pydantic.json_schema import models_json_schema
+from starlette.concurrency import run_in_threadpool
 
+from service.cache import LruCache
 from service.estimates import schemas
-from service.estimates.service import EngineContext, cached_estimate
+from service.estimates.service import EngineContext, cached_estimate, estimate_key
 from service.problems import PROBLEM_MEDIA_TYPE, Problem
 
 router = APIRouter(prefix="/v1", tags=["estimates"])
@@ -48,6 +52,49 @@ def _context(request: Request) -> EngineContext:
     return request.app.state.contexts.current()
 
 
+ESTIMATE_EXAMPLES = {
+    "fixed concurrency": {"summary": "Llama 3.1 70B on 8 x H100, 64 requests in flight", "value": {
+        "model": "llama-3.1-70b", "platform": "nvidia-h100-sxm-80gb", "precision": "fp8",
+        "num_accelerators": 8, "workload": {"input_tokens": 1024, "output_tokens": 1024, "concurrency": 64}}},
+    "max throughput under an SLO": {"summary": "GPT-OSS-120B on B200, best deployment meeting 50 ms TPOT",
+        "value": {"model": "gpt-oss-120b", "platform": "nvidia-b200", "workload": {"preset": "chat"},
+                  "slo": {"ttft_ms": 2000, "tpot_ms": 50}}},
+    "request rate with own price": {"summary": "DeepSeek-R1 on a GB200 NVL72 rack at 20 requests/s",
+        "value": {"model": "deepseek-r1", "platform": "nvidia-gb200-nvl72-rack", "precision": "fp4",
+                  "workload": {"preset": "reasoning", "request_rate_per_s": 20},
+                  "pricing": {"usd_per_accelerator_hour": 3.5}}},
+}
+
+
+class RawKeys:
+    """Raw request bytes -> canonical cache key, per catalog version: a request whose exact bytes
+    were seen before is answered without parsing it again. Bounded like the results cache."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._keys = LruCache(max_entries)
+
+    def get(self, raw: bytes, version: int) -> str | None:
+        value = self._keys.peek(self._digest(raw, version))
+        return value.decode() if value is not None else None
+
+    def set(self, raw: bytes, version: int, key: str) -> None:
+        self._keys.set(self._digest(raw, version), key.encode())
+
+    @staticmethod
+    def _digest(raw: bytes, version: int) -> str:
+        return hashlib.sha256(raw + b"\0" + str(version).encode()).hexdigest()
+
+
+
+def _parse(raw: bytes) -> schemas.EstimateRequest:
+    try:
+        return schemas.EstimateRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from exc
+
+
 @router.post(
     "/estimate",
     summary="Estimate memory fit, latency, throughput, cost and power of one deployment",
@@ -57,29 +104,42 @@ def _context(request: Request) -> EngineContext:
         304: {"description": "The answer is unchanged (If-None-Match matched its ETag)."},
         200: {"description": "The estimate. Headers: `ETag`, and `X-Cache: hit|miss`."},
     },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/EstimateRequest"},
+                "examples": ESTIMATE_EXAMPLES,
+            }},
+        },
+        "parameters": [{
+            "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+            "description": "An ETag of an earlier answer: 304 when the answer is unchanged.",
+        }],
+    },
 )
-def estimate(
-    request: Request,
-    body: Annotated[
-        schemas.EstimateRequest,
-        Body(openapi_examples={
-            "fixed concurrency": {"summary": "Llama 3.1 70B on 8 x H100, 64 requests in flight", "value": {
-                "model": "llama-3.1-70b", "platform": "nvidia-h100-sxm-80gb", "precision": "fp8",
-                "num_accelerators": 8, "workload": {"input_tokens": 1024, "output_tokens": 1024, "concurrency": 64}}},
-            "max throughput under an SLO": {"summary": "GPT-OSS-120B on B200, best deployment meeting 50 ms TPOT",
-                "value": {"model": "gpt-oss-120b", "platform": "nvidia-b200", "workload": {"preset": "chat"},
-                          "slo": {"ttft_ms": 2000, "tpot_ms": 50}}},
-            "request rate with own price": {"summary": "DeepSeek-R1 on a GB200 NVL72 rack at 20 requests/s",
-                "value": {"model": "deepseek-r1", "platform": "nvidia-gb200-nvl72-rack", "precision": "fp4",
-                          "workload": {"preset": "reasoning", "request_rate_per_s": 20},
-                          "pricing": {"usd_per_accelerator_hour": 3.5}}},
-        }),
-    ],
-    if_none_match: Annotated[str | None, Header()] = None,
-) -> Response:
-    key, payload, hit = cached_estimate(_context(request), request.app.state.cache, body)
+async def estimate(request: Request) -> Response:
+    # The body is parsed here rather than by the framework so that a repeated request (same bytes,
+    # same catalog version) is answered from this process's cache without parsing it again. Anything
+    # that may do I/O or run the engine goes to the thread pool.
+    raw = await request.body()
+    context = await request.app.state.contexts.current_async()
+    cache = request.app.state.cache
+    raw_keys: RawKeys = request.app.state.raw_keys
+    key = raw_keys.get(raw, context.version)
+    payload = cache.peek(key) if key is not None else None
+    hit = payload is not None
+    if payload is None:
+        body = _parse(raw)
+        key = estimate_key(context, body)
+        raw_keys.set(raw, context.version, key)
+        payload = cache.peek(key)
+        hit = payload is not None
+        if payload is None:
+            key, payload, hit = await run_in_threadpool(cached_estimate, context, cache, body, key)
     etag = f'"{key}"'
-    headers = {"ETag": etag, "X-Cache": "hit" if hit else "miss", "Cache-Control": "no-cache"}
+    headers = {"ETag": etag, "X-Cache": "hit" if hit else "miss"}
+    if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag in {t.strip() for t in if_none_match.split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(content=payload, media_type="application/json", headers=headers)
@@ -106,3 +166,11 @@ def estimate_batch(request: Request, body: schemas.BatchRequest) -> schemas.Batc
             index=index, status=200, result=schemas.EstimateResponse.model_validate(json.loads(payload))))
     failed = sum(1 for i in items if i.status != 200)
     return schemas.BatchResponse(items=items, succeeded=len(items) - failed, failed=failed)
+
+
+def openapi_schemas() -> dict:
+    """Schemas the estimate endpoint's request body refers to (it parses the body itself)."""
+    _, definitions = models_json_schema(
+        [(schemas.EstimateRequest, "validation")], ref_template="#/components/schemas/{model}"
+    )
+    return definitions["$defs"]

@@ -7,10 +7,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from service import engine as estimator
 from service.cache import ResultsCache, cache_key
+from service.catalog.repository import catalog_version_dbapi
 from service.catalog.service import not_found
 from service.catalog.snapshot import CatalogSnapshot, catalog_version, load_snapshot
 from service.engine.cost import cost_figures, power_figures
@@ -33,26 +36,50 @@ class EngineContext:
 
 
 class ContextHolder:
-    """Keeps the context of the newest catalog version; reloads when a write has bumped it."""
+    """Keeps the context of the newest catalog version; reloads when a write has bumped it.
 
-    def __init__(self, make_session: sessionmaker[Session]) -> None:
+    Every request reads the version from the database (one primary-key SELECT on a bare connection),
+    so a write by any instance is seen by the next request of every instance."""
+
+    def __init__(self, engine: Engine, make_session: sessionmaker[Session]) -> None:
+        self._engine = engine
         self._make_session = make_session
         self._context: EngineContext | None = None
         self._lock = threading.Lock()
+        self._loop_connection: Any = None
+
+    async def current_async(self) -> EngineContext:
+        """``current()`` from the event loop. On an SQLite file the version is read inline through a
+        connection kept for the event loop (a local read of a few microseconds; a plain SELECT in
+        autocommit sees every committed write); across the network it runs in the thread pool."""
+        if self._engine.dialect.name != "sqlite":
+            return await run_in_threadpool(self.current)
+        if self._loop_connection is None:
+            self._loop_connection = self._engine.raw_connection()
+        version = catalog_version_dbapi(self._loop_connection)
+        context = self._context
+        if context is not None and context.version == version:
+            return context
+        return await run_in_threadpool(self.current)
+
+    def close(self) -> None:
+        if self._loop_connection is not None:
+            self._loop_connection.close()
+            self._loop_connection = None
 
     def current(self) -> EngineContext:
-        with self._make_session() as session:
-            version = catalog_version(session)
-            context = self._context
-            if context is not None and context.version == version:
-                return context
-            with self._lock:
-                if self._context is None or self._context.version != version:
-                    snapshot = load_snapshot(session)
-                    self._context = EngineContext(
-                        snapshot, estimator.EfficiencyTable.from_rows(snapshot.efficiency_rows)
-                    )
+        with self._engine.connect() as connection:
+            version = catalog_version(connection)
+        context = self._context
+        if context is not None and context.version == version:
+            return context
+        with self._lock:
+            if self._context is not None and self._context.version == version:
                 return self._context
+            with self._make_session() as session:
+                snapshot = load_snapshot(session)
+            self._context = EngineContext(snapshot, estimator.EfficiencyTable.from_rows(snapshot.efficiency_rows))
+            return self._context
 
 
 @dataclass(frozen=True)
@@ -252,10 +279,10 @@ def estimate_key(context: EngineContext, request: schemas.EstimateRequest) -> st
 
 
 def cached_estimate(
-    context: EngineContext, cache: ResultsCache, request: schemas.EstimateRequest
+    context: EngineContext, cache: ResultsCache, request: schemas.EstimateRequest, key: str | None = None
 ) -> tuple[str, bytes, bool]:
     """(cache key, serialised answer, whether the cache answered). Raises Problem on a bad request."""
-    key = estimate_key(context, request)
+    key = key or estimate_key(context, request)
     body = cache.get(key)
     if body is not None:
         return key, body, True
