@@ -8,7 +8,7 @@ Starts ``costcurve serve`` on a free localhost port with a fresh SQLite catalog,
    SLO search with the deployment left to the engine (target <= 50 ms), from the ``Server-Timing`` header;
 3. the time of an uncached ``POST /v1/curves`` with an empty body (target < 2 s), when that endpoint exists.
 
-Usage: python bench/speed.py [--seconds 10] [--connections 16]
+Usage: python bench/speed.py [--seconds 5] [--rounds 3] [--connections 16]
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def median_server_ms(client: httpx.Client, bodies: list[dict]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
 
@@ -134,11 +135,18 @@ def main() -> None:
             with httpx.Client(base_url=url, timeout=60) as client:
                 client.post("/v1/estimate", json=ESTIMATE).raise_for_status()  # warm the cache
                 load(url, "/livez", None, 2, args.connections)  # warm-up
-                livez = load(url, "/livez", None, args.seconds, args.connections)
-                cached = load(url, "/v1/estimate", ESTIMATE, args.seconds, args.connections)
-                print(f"load client: {client_name}, {args.connections} connections, {args.seconds} s each")
-                print(f"GET /livez                 {livez:10.0f} requests/s")
-                print(f"POST /v1/estimate (cached) {cached:10.0f} requests/s")
+                load(url, "/v1/estimate", ESTIMATE, 2, args.connections)
+                livez_runs, cached_runs = [], []
+                for _ in range(args.rounds):  # alternate, so drift on the machine hits both alike
+                    livez_runs.append(load(url, "/livez", None, args.seconds, args.connections))
+                    cached_runs.append(load(url, "/v1/estimate", ESTIMATE, args.seconds, args.connections))
+                livez, cached = statistics.median(livez_runs), statistics.median(cached_runs)
+                print(f"load client: {client_name}, {args.connections} connections, {args.rounds} alternating "
+                      f"rounds of {args.seconds} s per endpoint; medians")
+                print(f"GET /livez                 {livez:10.0f} requests/s  (rounds: "
+                      + ", ".join(f"{r:.0f}" for r in livez_runs) + ")")
+                print(f"POST /v1/estimate (cached) {cached:10.0f} requests/s  (rounds: "
+                      + ", ".join(f"{r:.0f}" for r in cached_runs) + ")")
                 print(f"ratio cached estimate / livez: {cached / livez:.2f}  (target >= 0.7)")
 
                 fixed = [dict(ESTIMATE, workload={"input_tokens": 1024, "output_tokens": 1024, "concurrency": c})

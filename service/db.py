@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.catalog.repository import CATALOG_WRITTEN
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite the file's folder is created and foreign keys enforced."""
@@ -46,6 +48,8 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        if session.info.pop(CATALOG_WRITTEN, False):
+            request.app.state.contexts.invalidate()
     except BaseException:
         session.rollback()
         raise

@@ -62,3 +62,23 @@ def test_service_answers_while_redis_is_down(database_url):
         second = client.post("/v1/estimate", json=ACCEPTANCE)
     assert first.status_code == 200 and first.headers["x-cache"] == "miss"
     assert second.headers["x-cache"] == "hit"
+
+
+def test_a_write_by_another_process_is_seen_by_the_next_estimates(client, settings):
+    """Another instance (here: its own engine and session) bumps the catalog version; this
+    instance's next estimate after the version-check interval is recomputed, not served stale."""
+    import time
+
+    from service.catalog.repository import bump_catalog_version
+    from service.db import make_engine, make_sessionmaker
+    from service.estimates.service import ContextHolder
+
+    assert client.post("/v1/estimate", json=ACCEPTANCE).headers["x-cache"] == "miss"
+    assert client.post("/v1/estimate", json=ACCEPTANCE).headers["x-cache"] == "hit"
+    other = make_engine(settings.sqlalchemy_url)
+    with make_sessionmaker(other).begin() as session:
+        bump_catalog_version(session)
+    other.dispose()
+    time.sleep(ContextHolder.VERSION_CHECK_INTERVAL_S * 5)
+    after = client.post("/v1/estimate", json=ACCEPTANCE)
+    assert after.headers["x-cache"] == "miss"

@@ -35,6 +35,10 @@ def data_columns(table: type[Base]) -> list[str]:
 # ---- catalog version ----------------------------------------------------------------------------------
 
 
+CATALOG_WRITTEN = "costcurve.catalog_written"
+"""Key in ``Session.info`` set by every catalog write, so that the request's session dependency can
+tell this instance's estimate path, after the commit, that the version changed."""
+
 _VERSION_QUERY = select(CatalogState.version).where(CatalogState.id == CATALOG_STATE_ID)
 _VERSION_SQL = f"SELECT version FROM {CatalogState.__tablename__} WHERE id = {CATALOG_STATE_ID}"
 
@@ -69,6 +73,7 @@ def bump_catalog_version(session: Session) -> int:
     A single ``UPDATE ... SET version = version + 1`` so that concurrent writers serialise on the row
     (PostgreSQL row lock) instead of both writing the same number."""
     now = utcnow()
+    session.info[CATALOG_WRITTEN] = True
     result = session.execute(
         update(CatalogState)
         .where(CatalogState.id == CATALOG_STATE_ID)

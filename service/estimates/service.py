@@ -3,7 +3,9 @@ price the result, and cache the serialised answer."""
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +40,13 @@ class EngineContext:
 class ContextHolder:
     """Keeps the context of the newest catalog version; reloads when a write has bumped it.
 
-    Every request reads the version from the database (one primary-key SELECT on a bare connection),
-    so a write by any instance is seen by the next request of every instance."""
+    The version is read from the database (one primary-key SELECT) at most once per
+    ``VERSION_CHECK_INTERVAL_S`` on the event loop's hot path, and on every call of ``current()``.
+    A catalog write through this instance invalidates at once (the request's session dependency calls
+    ``invalidate()`` after its commit), so the next estimate sees it; a write by another process is
+    seen within the interval, which is shorter than one request takes under load."""
+
+    VERSION_CHECK_INTERVAL_S = 0.002
 
     def __init__(self, engine: Engine, make_session: sessionmaker[Session]) -> None:
         self._engine = engine
@@ -47,18 +54,33 @@ class ContextHolder:
         self._context: EngineContext | None = None
         self._lock = threading.Lock()
         self._loop_connection: Any = None
+        self._checked_at = -math.inf
+        self._generation = 0
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._checked_at = -math.inf
+
+    def _mark_checked(self, at: float, generation: int) -> None:
+        # A check that started before an invalidation does not vouch for the catalog after it.
+        if generation == self._generation:
+            self._checked_at = at
 
     async def current_async(self) -> EngineContext:
         """``current()`` from the event loop. On an SQLite file the version is read inline through a
         connection kept for the event loop (a local read of a few microseconds; a plain SELECT in
         autocommit sees every committed write); across the network it runs in the thread pool."""
+        now, generation = time.monotonic(), self._generation
+        context = self._context
+        if context is not None and now - self._checked_at < self.VERSION_CHECK_INTERVAL_S:
+            return context
         if self._engine.dialect.name != "sqlite":
             return await run_in_threadpool(self.current)
         if self._loop_connection is None:
             self._loop_connection = self._engine.raw_connection()
         version = catalog_version_dbapi(self._loop_connection)
-        context = self._context
         if context is not None and context.version == version:
+            self._mark_checked(now, generation)
             return context
         return await run_in_threadpool(self.current)
 
@@ -68,8 +90,10 @@ class ContextHolder:
             self._loop_connection = None
 
     def current(self) -> EngineContext:
+        checked_at, generation = time.monotonic(), self._generation
         with self._engine.connect() as connection:
             version = catalog_version(connection)
+        self._mark_checked(checked_at, generation)
         context = self._context
         if context is not None and context.version == version:
             return context
