@@ -35,7 +35,7 @@ from service.engine.specs import EngineError, Estimate, ModelSpec, Parallelism, 
 PLATFORM_PARAMS = ("hbm_bandwidth_fraction", "step_overhead_s")
 LOG_PARAMS = ("step_overhead_s", "token_overhead_s", "kernel_latency_s", "request_overhead_s")
 HOLDOUT_PATH = Path(__file__).resolve().parents[2] / "bench" / "holdout.csv"
-"""The public hold-out set (42 measured cases with their sources); its ``split`` column says which rows
+"""The public hold-out set (56 measured cases with their sources); its ``split`` column says which rows
 the TTFT parameters are fitted to (``fit``: odd case numbers) and which only validate them."""
 
 

@@ -102,6 +102,7 @@ class StepModel:
     """Activation and logits traffic per token of the step, per accelerator (elementwise kernels)."""
     matmul_flops_per_token: float
     attention_flops_per_slot: float
+    """Decode: attention FLOPs per (layer, context token) slot of one query token (MLA absorbed)."""
     num_layers_stage: float
     local_layers_stage: float
     window: float
@@ -118,6 +119,10 @@ class StepModel:
     token_overhead_s: float
     comm_fixed_s: float
     comm_s_per_token: float
+    prefill_attention_flops_per_slot: float = 0.0
+    """Prefill: attention FLOPs per slot of one prompt token; MLA prefill runs decompressed
+    (multi-head) attention over ``qk_nope + qk_rope`` key and ``v_head`` value dims, not the absorbed
+    latent form. 0 = same as decode."""
 
     def slots(self, context: float) -> float:
         """(layer, token) KV slots per sequence on this stage."""
@@ -138,11 +143,11 @@ class StepModel:
         # Attention: each decode sequence reads its own KV; prefill attention is compute.
         dec_slots = self.slots(ctx_decode)
         attn_mem = b * dec_slots * self.kv_bytes_per_slot / bw
+        prefill_per_slot = self.prefill_attention_flops_per_slot or self.attention_flops_per_slot
         attn_cmp = (
-            (b * dec_slots / self.f_decode + p * self.slots(ctx_prefill) / self.f_prefill)
-            * self.attention_flops_per_slot
-            / self.attention_peak
-        )
+            b * dec_slots / self.f_decode * self.attention_flops_per_slot
+            + p * self.slots(ctx_prefill) / self.f_prefill * prefill_per_slot
+        ) / self.attention_peak
         # Elementwise kernels and sampling: memory traffic per token.
         act_mem = tokens * self.act_bytes_per_token / bw
         memory_s = max(gemm_mem, gemm_cmp) if gemm_mem >= gemm_cmp else 0.0
@@ -156,6 +161,30 @@ class StepModel:
         overhead_s = self.overhead_s + tokens * self.token_overhead_s
         total = memory_s + compute_s + overhead_s + comm_s
         return StepTime(total, memory_s, compute_s, comm_s, overhead_s)
+
+
+def attention_flops_per_slot(model: ModelSpec, heads: int) -> tuple[float, float]:
+    """(decode, prefill) attention FLOPs per (layer, context token) for one query token over ``heads``
+    heads: QK^T and PV, 2 FLOPs per multiply-add.
+
+    * MHA/GQA: ``2 x heads x head_dim`` each for QK^T and PV, so ``4 x heads x head_dim`` both phases.
+    * MLA at decode (absorbed, as FlashMLA / TRT-LLM / SGLang run it): every head attends over the
+      latent: QK^T over ``kv_lora_rank + qk_rope_head_dim``, PV over ``kv_lora_rank``:
+      ``2 x heads x (2 kv_lora_rank + qk_rope_head_dim)``.
+    * MLA at prefill (the serving stacks decompress the latent into per-head K and V, since with many
+      query tokens the absorbed form costs more): QK^T over ``qk_nope + qk_rope`` and PV over
+      ``v_head_dim``: ``2 x heads x (qk_nope + qk_rope + v_head)`` (DeepSeek-R1: 2 x 128 x 320 = 81,920
+      vs 2 x 128 x 1,088 = 278,528 absorbed). The decompression GEMM (``kv_b_proj``) is part of the
+      layer weights, counted once per token in the matmul FLOPs.
+    """
+    if model.is_mla:
+        rope = model.qk_rope_head_dim or 0
+        decode = 2.0 * heads * (2 * model.kv_lora_rank + rope)
+        nope = model.qk_nope_head_dim if model.qk_nope_head_dim is not None else model.head_dim
+        v = model.v_head_dim if model.v_head_dim is not None else model.head_dim
+        return decode, 2.0 * heads * (nope + rope + v)
+    dense = 4.0 * heads * model.head_dim
+    return dense, dense
 
 
 @lru_cache(maxsize=4096)
@@ -179,10 +208,7 @@ def step_model(
     local_stage = (model.local_attention_layers if model.sliding_window else 0) / pp
     kv_slot = kv_elements_per_token_per_layer(model) * kv_bytes_per_element(kv_precision) * kv_sharding(model, tp)
     heads_rank = math.ceil(model.num_attention_heads / tp)
-    if model.is_mla:
-        attn_per_slot = 2.0 * heads_rank * (2 * model.kv_lora_rank + (model.qk_rope_head_dim or 0))
-    else:
-        attn_per_slot = 4.0 * heads_rank * model.head_dim
+    attn_per_slot, prefill_per_slot = attention_flops_per_slot(model, heads_rank)
     matmul_peak = capability.matmul_flops(platform, precision)
     attention_peak = capability.matmul_flops(platform, "fp8" if kv_precision == "fp8" else "bf16")
 
@@ -263,4 +289,5 @@ def step_model(
         token_overhead_s=eff.token_overhead_s,
         comm_fixed_s=fixed,
         comm_s_per_token=per_token,
+        prefill_attention_flops_per_slot=prefill_per_slot,
     )

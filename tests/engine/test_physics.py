@@ -122,3 +122,53 @@ def test_more_bandwidth_never_lowers_throughput_multi_gpu(
         base = estimate(m, p, sc, table).throughput.output_tokens_per_s_per_accelerator
         faster = replace(p, hbm_bandwidth_bytes_per_s=p.hbm_bandwidth_bytes_per_s * 1.5)
         assert estimate(m, faster, sc, table).throughput.output_tokens_per_s_per_accelerator >= base
+
+
+def test_mla_attention_flops_absorbed_at_decode_decompressed_at_prefill(models, platforms):
+    """DeepSeek-R1 (MLA: 128 heads, kv_lora_rank 512, qk_rope 64, qk_nope 128, v_head 128) at tp=8:
+    16 heads per rank.
+
+    decode (absorbed: every head attends over the 512 + 64 latent for QK^T and the 512 latent for PV):
+      2 x 16 x (2 x 512 + 64) = 2 x 16 x 1,088 = 34,816 FLOPs per (layer, context token)
+    prefill (decompressed multi-head attention: QK^T over 128 + 64, PV over 128):
+      2 x 16 x (128 + 64 + 128) = 2 x 16 x 320 = 10,240 FLOPs per (layer, context token)
+    A GQA model uses 4 x heads x head_dim in both phases (Llama-3.1-70B at tp=8: 4 x 8 x 128 = 4,096)."""
+    m = models["deepseek-r1"]
+    p = platforms["nvidia-h200-sxm-141gb"]
+    sm = step_model(m, p, "fp8", "fp8", 8, 1, 8, 1, EFF)
+    assert sm.attention_flops_per_slot == pytest.approx(34_816)
+    assert sm.prefill_attention_flops_per_slot == pytest.approx(10_240)
+    dense = step_model(models["llama-3.1-70b"], p, "fp8", "fp8", 8, 1, 1, 1, EFF)
+    assert dense.attention_flops_per_slot == pytest.approx(4_096)
+    assert dense.prefill_attention_flops_per_slot == pytest.approx(4_096)
+    # The prefill-only step's attention compute uses the decompressed figure: one 8,192-token prompt at
+    # mean prefill context 4,096 over 61 layers -> 8,192 x 61 x 4,096 x 10,240 FLOPs at the fp8 peak.
+    no_attn = replace(sm, prefill_attention_flops_per_slot=0.0, attention_flops_per_slot=0.0)
+    with_attn = sm.step(0.0, 8192.0, 0.0, 4096.0)
+    without = no_attn.step(0.0, 8192.0, 0.0, 4096.0)
+    expected = 8192 * 61 * 4096 * 10_240 / (EFF.prefill_compute_fraction * sm.attention_peak)
+    assert with_attn.total_s - without.total_s == pytest.approx(expected, rel=1e-9)
+
+
+def test_attention_data_parallel_layout_by_hand(models, platforms):
+    """DP attention + EP for DeepSeek-R1 on 8 x H200 (tp=1, dp=8, ep=8, as SGLang --enable-dp-attention /
+    TRT-LLM enable_attention_dp): each rank runs attention for its own requests only.
+
+    * no tp all-reduce (tp=1); two all-to-alls (dispatch, combine) per MoE layer: 58 MoE layers ->
+      116 calls x 5 us / 0.7 = 828.6 us fixed;
+    * attention and dense layers replicated on every rank, routed experts split 8 ways;
+    * KV per rank = its own sequences at the full latent (MLA is never split by tp anyway);
+    * a rank's experts see the tokens of all 8 ranks: expert_token_multiplier = ep / tp = 8."""
+    m = models["deepseek-r1"]
+    p = platforms["nvidia-h200-sxm-141gb"]
+    dpa = step_model(m, p, "fp8", "fp8", 1, 1, 8, 8, EFF)
+    tp8 = step_model(m, p, "fp8", "fp8", 8, 1, 8, 1, EFF)
+    moe_layers = m.num_moe_layers or (m.num_layers - m.first_k_dense_layers)
+    assert moe_layers == 58
+    assert dpa.comm_fixed_s == pytest.approx(2 * 58 * 5e-6 / 0.7)
+    assert dpa.expert_token_multiplier == 8
+    assert dpa.dense_weight_bytes == pytest.approx(8 * tp8.dense_weight_bytes)
+    assert dpa.expert_weight_bytes == pytest.approx(tp8.expert_weight_bytes)
+    assert dpa.kv_bytes_per_slot == pytest.approx(tp8.kv_bytes_per_slot) == pytest.approx(576)
+    # 16 heads per rank under tp=8, all 128 under DP attention: 8x the attention FLOPs per own token.
+    assert dpa.attention_flops_per_slot == pytest.approx(8 * tp8.attention_flops_per_slot)
