@@ -7,6 +7,7 @@ and, where it helps, what to do instead (``fix``, ``suggestions``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,6 +64,23 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc if p != "body") or "body"
 
 
+def validation_problem(errors: Sequence[Mapping[str, Any]]) -> Problem:
+    """A 422 naming each invalid field (pydantic error dicts; a leading ``body`` is dropped)."""
+    fields = [
+        {"field": _location(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
+        for e in errors
+    ]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in fields[:5])
+    return Problem(
+        422,
+        "invalid-request",
+        f"The request body or parameters are not valid: {summary}. Correct the named fields and retry; "
+        "the OpenAPI document at /docs shows each field with an example.",
+        title="Invalid request",
+        errors=fields,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -70,20 +88,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _location(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        problem = Problem(
-            422,
-            "invalid-request",
-            f"The request body or parameters are not valid: {summary}. Correct the named fields and retry; "
-            "the OpenAPI document at /docs shows each field with an example.",
-            title="Invalid request",
-            errors=errors,
-        )
-        return problem_response(problem, request.url.path)
+        return problem_response(validation_problem(exc.errors()), request.url.path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from service.cache import LruCache
 from service.estimates import schemas
 from service.estimates.service import EngineContext, cached_estimate, estimate_key
-from service.problems import PROBLEM_MEDIA_TYPE, Problem
+from service.problems import PROBLEM_MEDIA_TYPE, Problem, validation_problem
 
 router = APIRouter(prefix="/v1", tags=["estimates"])
 
@@ -41,11 +41,7 @@ def _validated(raw: dict) -> schemas.EstimateRequest:
     try:
         return schemas.EstimateRequest.model_validate(raw)
     except ValidationError as exc:
-        fields = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:5]
-        )
-        raise Problem(422, "invalid-request", f"This estimate is not valid: {fields}. Correct the named fields.",
-                      title="Invalid request") from exc
+        raise validation_problem(exc.errors(include_url=False)) from exc
 
 
 def _context(request: Request) -> EngineContext:
