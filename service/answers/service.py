@@ -418,6 +418,22 @@ def _statement(best, sizes, sized, holds, leaders, crossings, rankings) -> str:
     return text
 
 
+def _sweep(
+    context: EngineContext, cache: ResultsCache, pairs: list[tuple[str, str]], body: s.AnswerBase,
+    slo_in: es.SloIn,
+) -> tuple[list[s.Point], list[s.Unmet]]:
+    """The best point of each (model, platform) pair, or why it has none."""
+    points: list[s.Point] = []
+    unmet: list[s.Unmet] = []
+    for model, platform in pairs:
+        outcome = _evaluate_point(context, cache, model, platform, body, slo_in)
+        if outcome.point is not None:
+            points.append(outcome.point)
+        elif outcome.unmet is not None:
+            unmet.append(outcome.unmet)
+    return points, unmet
+
+
 def compute_curves(context: EngineContext, cache: ResultsCache, body: s.CurvesRequest) -> s.CurvesResponse:
     models = _model_ids(context, body.models) if body.models else default_models(context)
     platforms = _unit_ids(context, body.platforms or default_platforms(context), body.rack_unit)
@@ -432,15 +448,7 @@ def compute_curves(context: EngineContext, cache: ResultsCache, body: s.CurvesRe
     models = sorted(models, key=lambda m: (context.snapshot.models[m].params_total, m))
     slo_in = _slo_in(body.slo)
     resolve_slo(context, slo_in)  # 404 for an unknown preset before the sweep
-    points: list[s.Point] = []
-    unmet: list[s.Unmet] = []
-    for m in models:
-        for p in platforms:
-            outcome = _evaluate_point(context, cache, m, p, body, slo_in)
-            if outcome.point is not None:
-                points.append(outcome.point)
-            elif outcome.unmet is not None:
-                unmet.append(outcome.unmet)
+    points, unmet = _sweep(context, cache, [(m, p) for m in models for p in platforms], body, slo_in)
     summary = summarise(models, points)
     points.sort(key=lambda p: (models.index(p.model), p.rank or 0))
     notes = _COMMON_NOTES + _basis_notes(points)
@@ -471,14 +479,7 @@ def compute_compare(context: EngineContext, cache: ResultsCache, body: s.Compare
                       max_points=s.MAX_COMPARE_PLATFORMS, points=len(platforms))
     slo_in = _slo_in(body.slo)
     resolve_slo(context, slo_in)
-    points: list[s.Point] = []
-    unmet: list[s.Unmet] = []
-    for p in platforms:
-        outcome = _evaluate_point(context, cache, model, p, body, slo_in)
-        if outcome.point is not None:
-            points.append(outcome.point)
-        elif outcome.unmet is not None:
-            unmet.append(outcome.unmet)
+    points, unmet = _sweep(context, cache, [(model, p) for p in platforms], body, slo_in)
     points.sort(key=lambda p: (p.usd_per_million_output_tokens, p.platform))
     for i, p in enumerate(points, start=1):
         p.rank = i
