@@ -313,6 +313,12 @@ def _evaluate_point(
         return _Outcome(None, s.Unmet(model=model_id, platform=platform_id, code=problem.code,
                                       reason=problem.detail, fix=fix if isinstance(fix, dict) else None))
     response = es.EstimateResponse.model_validate_json(payload)
+    if response.cost is None:
+        return _Outcome(None, s.Unmet(
+            model=model_id, platform=platform_id, code="no-price",
+            reason=f"the catalog has no price for {platform_id}; give pricing.usd_per_accelerator_hour, "
+                   "pricing.tco or pricing.tco_table",
+        ))
     if response.slo is not None and not response.slo.met:
         return _Outcome(None, s.Unmet(
             model=model_id, platform=platform_id, code="slo-unreachable",
@@ -562,6 +568,7 @@ def _frontier_platform(
                 # Requests beyond what memory holds only queue: same throughput, worse TTFT.
                 continue
             cost, power = price_estimate(context, resolved, result, pricing)
+            assert cost is not None, "the price was resolved before the sweep"
             d, tp = result.deployment, result.throughput
             band = result.output_tokens_per_s_per_accelerator_band
             swept.append(s.FrontierPoint(

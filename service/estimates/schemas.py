@@ -212,7 +212,10 @@ class EstimateResponse(BaseModel):
     memory: MemoryOut
     latency: LatencyOut
     throughput: ThroughputOut
-    cost: CostOut
+    cost: CostOut | None = Field(
+        description="Null only when the catalog has no price for the platform and the request gives none; "
+        "`assumptions` then says how to supply one."
+    )
     power: PowerOut
     slo: SloOut | None
     bottleneck: str

@@ -21,7 +21,7 @@ from service.catalog.snapshot import CatalogSnapshot, catalog_version, load_snap
 from service.engine.cost import cost_figures, power_figures
 from service.engine.specs import EngineError, Estimate, Parallelism, Scenario, Slo, Workload
 from service.estimates import schemas
-from service.estimates.pricing import resolve_price
+from service.estimates.pricing import has_price, resolve_price
 from service.problems import Problem
 
 
@@ -191,12 +191,29 @@ def price_estimate(
     resolved: Resolved,
     result: Estimate,
     pricing: schemas.PricingIn | None,
-) -> tuple[schemas.CostOut, schemas.PowerOut]:
+) -> tuple[schemas.CostOut | None, schemas.PowerOut]:
+    """Cost and power of an estimate. Cost is None when the catalog has no price for the platform and
+    the request names no pricing; a pricing the request names but the catalog cannot meet is a 422."""
     snapshot = context.snapshot
     platform = resolved.platform
-    price = resolve_price(snapshot, platform.id, pricing)
     n = result.deployment.num_accelerators
     tp = result.throughput
+    power = power_figures(
+        num_accelerators=n,
+        output_tokens_per_s=tp.output_tokens_per_s,
+        all_in_kw_per_accelerator=snapshot.tco.get(platform.id, {}).get("all_in_kw_per_accelerator"),
+        tdp_w=platform.tdp_w,
+    )
+    power_out = (
+        schemas.PowerOut(kw=None, kw_per_accelerator=None, output_tokens_per_s_per_mw=None,
+                         basis=f"no power figure is published for {platform.id}")
+        if power is None
+        else schemas.PowerOut(kw=power.kw, kw_per_accelerator=power.kw_per_accelerator,
+                              output_tokens_per_s_per_mw=power.output_tokens_per_s_per_mw, basis=power.basis)
+    )
+    if pricing is None and not has_price(snapshot, platform.id):
+        return None, power_out
+    price = resolve_price(snapshot, platform.id, pricing)
     ratio = (pricing or schemas.PricingIn()).output_to_input_price_ratio
     figures = cost_figures(
         usd_per_accelerator_hour=price.usd_per_accelerator_hour,
@@ -217,19 +234,6 @@ def price_estimate(
         usd_per_million_output_tokens_p90=per_m(band.p10),
         price=price,
     )
-    power = power_figures(
-        num_accelerators=n,
-        output_tokens_per_s=tp.output_tokens_per_s,
-        all_in_kw_per_accelerator=snapshot.tco.get(platform.id, {}).get("all_in_kw_per_accelerator"),
-        tdp_w=platform.tdp_w,
-    )
-    power_out = (
-        schemas.PowerOut(kw=None, kw_per_accelerator=None, output_tokens_per_s_per_mw=None,
-                         basis=f"no power figure is published for {platform.id}")
-        if power is None
-        else schemas.PowerOut(kw=power.kw, kw_per_accelerator=power.kw_per_accelerator,
-                              output_tokens_per_s_per_mw=power.output_tokens_per_s_per_mw, basis=power.basis)
-    )
     return cost, power_out
 
 
@@ -247,15 +251,21 @@ def compute_estimate(context: EngineContext, request: schemas.EstimateRequest) -
             f"{resolved.platform_id} is a rack of {resolved.accelerators_per_unit} x {resolved.platform.id}; "
             "counts and prices are per GPU unless named per rack."
         )
-    assumptions.append(
-        f"Price: {cost.price.basis} {cost.price.usd_per_accelerator_hour:.4g} USD per accelerator-hour "
-        f"({cost.price.provider or ''} {cost.price.pricing_type or ''}".rstrip() + f"; {cost.price.source})."
-    )
-    ratio = (request.pricing or schemas.PricingIn()).output_to_input_price_ratio
-    assumptions.append(
-        "USD per million output tokens carries the whole deployment cost on output tokens; input likewise; "
-        f"blended prices output tokens at {ratio:g}x input."
-    )
+    if cost is None:
+        assumptions.append(
+            f"No price: the catalog has none for {resolved.platform.id}. Give pricing.usd_per_accelerator_hour, "
+            "a pricing.tco build-up or pricing.tco_table for cost figures."
+        )
+    else:
+        assumptions.append(
+            f"Price: {cost.price.basis} {cost.price.usd_per_accelerator_hour:.4g} USD per accelerator-hour "
+            f"({cost.price.provider or ''} {cost.price.pricing_type or ''}".rstrip() + f"; {cost.price.source})."
+        )
+        ratio = (request.pricing or schemas.PricingIn()).output_to_input_price_ratio
+        assumptions.append(
+            "USD per million output tokens carries the whole deployment cost on output tokens; input likewise; "
+            f"blended prices output tokens at {ratio:g}x input."
+        )
     return schemas.EstimateResponse(
         model=request.model,
         platform=request.platform,

@@ -168,6 +168,18 @@ def test_pricing_sources(client):
     assert missing.json()["available"]
 
 
+def test_a_platform_without_a_price_still_gets_its_estimate(client):
+    request = {"model": "llama-3.1-70b", "platform": "intel-gaudi3", "workload": {"preset": "chat", "concurrency": 32}}
+    body = client.post("/v1/estimate", json=request).json()
+    assert body["cost"] is None
+    assert body["throughput"]["output_tokens_per_s"] > 0
+    assert any("No price" in a and "pricing.usd_per_accelerator_hour" in a for a in body["assumptions"])
+    priced = client.post("/v1/estimate", json={**request, "pricing": {"usd_per_accelerator_hour": 2.0}}).json()
+    assert priced["cost"]["price"]["basis"] == "user"
+    named = client.post("/v1/estimate", json={**request, "pricing": {"provider": "AWS"}})
+    assert named.status_code == 422
+
+
 def test_rack_platform_counts_its_gpus(client):
     body = client.post("/v1/estimate", json={
         "model": "llama-3.1-70b", "platform": "nvidia-gb200-nvl72-rack", "precision": "fp4",
