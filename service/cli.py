@@ -72,7 +72,7 @@ def cmd_create_api_key(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     from service.catalog.convert import seed_specs
     from service.catalog.seed_data import SEED_DIR, calibration_case_rows
-    from service.engine.calibration import MeasuredCase, fit
+    from service.engine.calibration import MeasuredCase, calibrate, load_holdout_cases, rows_json
 
     cases = [MeasuredCase.from_row(r) for r in calibration_case_rows(Path(args.cases) if args.cases else None)]
     if args.from_seed:
@@ -87,11 +87,11 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
             seed(session)
             snapshot = load_snapshot(session)
         models, platforms = snapshot.models, snapshot.platforms
-    result = fit(cases, models, platforms)
+    result = calibrate(cases, models, platforms, holdout_cases=load_holdout_cases(args.holdout))
     print(result.report())
     if args.write_seed:
         path = SEED_DIR / "efficiency_params.json"
-        path.write_text(json.dumps(result.rows, indent=2, sort_keys=True) + "\n")
+        path.write_text(rows_json(result.rows))
         print(f"wrote {len(result.rows)} efficiency rows to {path}")
     if not args.from_seed:
         from service.catalog.repository import replace_efficiency_rows
@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     calibrate = sub.add_parser("calibrate", help="fit the engine's efficiency parameters to measured cases")
     calibrate.add_argument("--cases", help="CSV in the calibration.csv format (default: the packaged one)")
+    calibrate.add_argument("--holdout", help="hold-out CSV with a split column for the TTFT parameters "
+                           "(default: bench/holdout.csv)")
     calibrate.add_argument("--write-seed", action="store_true",
                            help="also write service/catalog/seed/efficiency_params.json")
     calibrate.add_argument("--from-seed", action="store_true",

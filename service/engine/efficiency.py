@@ -19,9 +19,11 @@ PARAM_NAMES: tuple[str, ...] = (
 )
 """Throughput parameters: fitted to ``calibration.csv`` (output tokens/s)."""
 
-TTFT_PARAM_NAMES: tuple[str, ...] = ("wave_fraction", "request_overhead_s")
-"""Time-to-first-token parameters: they do not move throughput, and ``calibration.csv`` has no TTFT, so
-they are fitted separately to the fitting half of the public hold-out set (``bench/holdout.csv``)."""
+TTFT_PARAM_NAMES: tuple[str, ...] = ("wave_fraction", "request_overhead_s", "prefill_kernel_latency_s")
+"""Time-to-first-token parameters (wave share of fixed-concurrency arrivals, per-request fixed cost,
+host-launch cost per kernel of an eager prefill step): they do not move throughput, and
+``calibration.csv`` has no TTFT, so they are fitted separately to the fitting half of the public
+hold-out set (``bench/holdout.csv``)."""
 
 ALL_PARAM_NAMES: tuple[str, ...] = PARAM_NAMES + TTFT_PARAM_NAMES
 
@@ -35,10 +37,12 @@ PRIOR: dict[str, float] = {
     "kernel_latency_s": 4e-6,
     "wave_fraction": 0.5,
     "request_overhead_s": 0.02,
+    "prefill_kernel_latency_s": 3e-5,
 }
 """Physically plausible centre values (ENGINE_NOTES: 70-90% of HBM bandwidth, 40-80% of matmul peak,
-tens to hundreds of µs per step; a few µs per kernel inside a CUDA graph) used when no row applies
-and as the fit's regularisation target."""
+tens to hundreds of µs per step; a few µs per kernel inside a CUDA graph, tens of µs per kernel launched
+eagerly from Python; 10-40 ms per request for HTTP, tokenisation, admission and first sampling) used when
+no row applies and as the fit's regularisation target."""
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "hbm_bandwidth_fraction": (0.5, 0.95),
@@ -50,6 +54,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "kernel_latency_s": (1e-6, 2e-5),
     "wave_fraction": (0.0, 1.0),
     "request_overhead_s": (1e-3, 0.5),
+    "prefill_kernel_latency_s": (1e-6, 3e-4),
 }
 
 
@@ -150,6 +155,7 @@ class EfficiencyTable:
             kernel_latency_s=params["kernel_latency_s"],
             wave_fraction=min(max(params["wave_fraction"], 0.0), 1.0),
             request_overhead_s=max(params["request_overhead_s"], 0.0),
+            prefill_kernel_latency_s=max(params["prefill_kernel_latency_s"], 0.0),
             scope=scope,
             fallback=fallback,
             residual_p10=p10,

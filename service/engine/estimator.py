@@ -16,7 +16,7 @@ from service.engine.parallel import (
     fits,
     layouts,
 )
-from service.engine.serving import SCHEDULER_LIMITS, Operating, ReplicaServer
+from service.engine.serving import EAGER_PREFILL_FRAMEWORKS, Operating, ReplicaServer, scheduler_limits
 from service.engine.specs import (
     Band,
     Deployment,
@@ -126,9 +126,12 @@ def _evaluate(
         input_tokens=w.input_tokens,
         output_tokens=w.output_tokens,
         max_sequences=plan.max_sequences,
-        limits=SCHEDULER_LIMITS.get(framework, SCHEDULER_LIMITS["vllm"]),
+        limits=scheduler_limits(framework, serving=w.concurrency is not None or w.request_rate_per_s is not None),
         wave_fraction=eff.wave_fraction,
         request_overhead_s=eff.request_overhead_s,
+        prefill_step_s=(
+            sm.kernels * eff.prefill_kernel_latency_s if model.is_moe and framework in EAGER_PREFILL_FRAMEWORKS else 0.0
+        ),
     )
     slo = scenario.slo
     saturated = False
@@ -341,7 +344,14 @@ def _build(
     if w.concurrency is not None:
         assumptions.append(
             f"TTFT: {eff.request_overhead_s * 1e3:.0f} ms fixed per request, the prompt's chunks riding on "
-            f"decode steps, and the wait behind the {eff.wave_fraction:.2f} share of the other requests that "
+            "decode steps"
+            + (
+                f" (each paying {replica.prefill_step_s * 1e3:.0f} ms of eager kernel launches: {framework} runs "
+                "prefill steps outside the CUDA graph and MoE layers synchronise with the host)"
+                if replica.prefill_step_s > 0
+                else ""
+            )
+            + f", and the wait behind the {eff.wave_fraction:.2f} share of the other requests that "
             "arrive in the same wave (fixed-concurrency clients: requests started together finish together)."
         )
     if w.concurrency is not None and w.concurrency > op.active * dp:

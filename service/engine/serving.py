@@ -10,14 +10,24 @@ stage time ``t``:
 * TPOT = ``pp x t``: a token crosses every stage, each paying its own fixed step overhead and hand-off,
   so pipeline parallelism adds per-stage latency; with ``C < pp`` the pipeline has bubbles (stages idle
   while the ``C`` micro-batches are elsewhere), so throughput ``C / (S pp t)`` falls below the full pipeline's;
-* TTFT = ``f + pp x (n_c x t_chunk + t/2) + wait``: a fixed per-request cost ``f`` (HTTP, tokenisation,
-  admission, first sampling), the request's own prompt in ``n_c`` chunks each riding on a step that
-  also carries the others' decodes and prefill share (``t_chunk``), half a step waiting for the step
-  boundary, and the wait behind other prompts' prefill (below), plus queueing for a slot when ``C``
-  exceeds what memory or the scheduler admits;
+* TTFT = ``f + pp x (n_c x (t_chunk + L) + (C-1)/C x t/2) + wait``: a fixed per-request cost ``f``
+  (HTTP, tokenisation, admission, first sampling: 10-40 ms), the request's own prompt in ``n_c`` chunks
+  each riding on a step that also carries the others' decodes and prefill share (``t_chunk``), half a
+  step waiting for the step boundary when the others keep the replica busy (a lone request in a closed
+  loop finds it idle), and the wait behind other prompts' prefill (below), plus queueing for a slot
+  when ``C`` exceeds what memory or the scheduler admits;
+* ``L`` is the host-launch cost of a step that carries prompt tokens (``prefill_step_s``): SGLang and the
+  TensorRT-LLM PyTorch backend capture CUDA graphs for decode-only steps and launch a prefill step's
+  kernels one by one from Python (:data:`EAGER_PREFILL_FRAMEWORKS`). For a dense model the host runs
+  ahead of the GPU and the launches hide behind GPU work; a mixture-of-experts layer synchronises with
+  the host at prefill (per-expert token counts size the grouped GEMMs and dispatch buffers), so the
+  host's launch time is exposed at every layer: ``L = kernels of the step x prefill_kernel_latency_s``
+  (fitted to measured TTFT; DeepSeek-R1: 1,321 kernels). It is paid by every step carrying a prompt,
+  so it also slows the prefill capacity ``R`` below. Throughput and TPOT keep the calibrated step
+  model (at the large batches of the throughput benchmarks the host launches overlap GPU work);
 * the wait behind other prefills uses the replica's *prefill capacity alongside decode*: a step under
   the token budget ``M`` carries the decode batch ``b`` and ``q = M - b`` prompt tokens, so prompts are
-  absorbed at ``R = m q / (pp t(b, q))`` tokens/s and one prompt occupies ``I / R`` of it.
+  absorbed at ``R = m q / (pp (t(b, q) + L))`` tokens/s and one prompt occupies ``I / R`` of it.
 
   - fixed concurrency (benchmark clients that send the next request when the last one ends): requests
     started together finish together, so arrivals come in waves. A share ``w`` (``wave_fraction``) of
@@ -35,9 +45,11 @@ stage time ``t``:
   spends S steps of the averaged stage time) and output tokens/s = ``O x requests/s``.
 
 Scheduler limits are physical constraints of the serving stack: at most ``max_batch_size`` requests in
-flight per micro-batch and ``max_num_tokens`` tokens per step. For TensorRT-LLM these are what
-``trtllm-bench`` sets (``tensorrt_llm/bench/build/tuning.py``, ``finetune_setting``): batch capped at
-4096 (divided over pp stages) and tokens per step at 32,768; other stacks use their serving defaults.
+flight per micro-batch and ``max_num_tokens`` tokens per step. For TensorRT-LLM's maximum-throughput
+figures these are what ``trtllm-bench`` sets (``tensorrt_llm/bench/build/tuning.py``,
+``finetune_setting``): batch capped at 4096 (divided over pp stages) and tokens per step at 32,768;
+online serving (fixed concurrency, request rate) runs ``trtllm-serve`` with its defaults (2048, 8192);
+other stacks use their serving defaults.
 """
 
 from __future__ import annotations
@@ -62,6 +74,28 @@ SCHEDULER_LIMITS: dict[str, SchedulerLimits] = {
     "jetstream": SchedulerLimits(512, 8192),
     "neuronx": SchedulerLimits(256, 8192),
 }
+
+
+SERVE_LIMITS: dict[str, SchedulerLimits] = {"trtllm": SchedulerLimits(2048, 8192)}
+"""Online serving where it differs from the offline benchmark: ``trtllm-serve`` keeps TensorRT-LLM's
+``BaseLlmArgs`` defaults (``max_batch_size`` 2048, ``max_num_tokens`` 8192), while ``trtllm-bench``
+raises the token budget to 32,768. Fixed-concurrency and request-rate workloads are served online."""
+
+
+def scheduler_limits(framework: str, *, serving: bool = False) -> SchedulerLimits:
+    """The scheduler limits of ``framework`` (vLLM's where unknown); ``serving``: an online server
+    (fixed concurrency or request rate) rather than the offline maximum-throughput benchmark."""
+    if serving and framework in SERVE_LIMITS:
+        return SERVE_LIMITS[framework]
+    return SCHEDULER_LIMITS.get(framework, SCHEDULER_LIMITS["vllm"])
+
+
+EAGER_PREFILL_FRAMEWORKS: frozenset[str] = frozenset({"sglang", "trtllm"})
+"""Stacks whose steps carrying prompt tokens run outside the CUDA graph, every kernel launched from
+Python: SGLang captures graphs for decode batches only (extend batches run eagerly), and the
+TensorRT-LLM PyTorch backend (its default since 1.0, and the only one serving DeepSeek-V3/R1) graphs
+generation-only steps. vLLM V1 runs mixed and prefill steps in piecewise CUDA graphs; Gaudi (HPU graphs
+per bucket), JetStream (XLA) and Neuron compile them."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +126,10 @@ class ReplicaServer:
         limits: SchedulerLimits,
         wave_fraction: float = 0.0,
         request_overhead_s: float = 0.0,
+        prefill_step_s: float = 0.0,
     ) -> None:
         self.sm = sm
+        self.prefill_step_s = max(prefill_step_s, 0.0)
         self.wave_fraction = min(max(wave_fraction, 0.0), 1.0)
         self.request_overhead_s = max(request_overhead_s, 0.0)
         self.pp = pp
@@ -125,7 +161,7 @@ class ReplicaServer:
         budget) goes to prompt chunks."""
         budget = float(self.limits.max_num_tokens)
         q = max(budget - b, budget / 8.0)
-        t = self.sm.step(b, q, self.ctx_decode, self.ctx_prefill).total_s
+        t = self.sm.step(b, q, self.ctx_decode, self.ctx_prefill).total_s + self.prefill_step_s
         return micro_batches * q / (self.pp * t)
 
     def prefill_wait(self, active: float, requests_per_s: float, arrivals: str = "waves") -> float:
@@ -159,7 +195,7 @@ class ReplicaServer:
         chunk_step = self.sm.step(b * others, p * others + self.i / self.n_chunks, self.ctx_decode, self.ctx_prefill)
         ttft = (
             self.request_overhead_s
-            + self.pp * (self.n_chunks * chunk_step.total_s + 0.5 * st.total_s)
+            + self.pp * (self.n_chunks * (chunk_step.total_s + self.prefill_step_s) + 0.5 * others * st.total_s)
             + self.prefill_wait(active, rps, arrivals)
         )
         tpot = stage

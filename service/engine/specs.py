@@ -165,6 +165,10 @@ class Efficiency:
     request_overhead_s: float = 0.0
     """Time to first token: fixed cost per request outside the step model (HTTP, tokenisation,
     admission, first sampling and detokenisation), seconds."""
+    prefill_kernel_latency_s: float = 0.0
+    """Time to first token: host cost of one kernel in a step that carries prompt tokens and runs outside
+    the CUDA graph (SGLang extend batches, TensorRT-LLM PyTorch-backend context steps launch every
+    kernel eagerly from Python), seconds; 0 where the framework graphs or compiles prefill."""
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,8 @@ class StepModel:
     token_overhead_s: float
     comm_fixed_s: float
     comm_s_per_token: float
+    kernels: float = 0.0
+    """Kernels one step launches on this stage (attention, FFN or MoE blocks of its layers)."""
     prefill_attention_flops_per_slot: float = 0.0
     """Prefill: attention FLOPs per slot of one prompt token; MLA prefill runs decompressed
     (multi-head) attention over ``qk_nope + qk_rope`` key and ``v_head`` value dims, not the absorbed
@@ -289,5 +291,6 @@ def step_model(
         token_overhead_s=eff.token_overhead_s,
         comm_fixed_s=fixed,
         comm_s_per_token=per_token,
+        kernels=kernels,
         prefill_attention_flops_per_slot=prefill_per_slot,
     )

@@ -49,11 +49,12 @@ def test_wave_wait_by_hand():
     assert r.prefill_wait(8.0, 0.0, "waves") == pytest.approx(3.5 * 0.015, rel=1e-9)
     # Its own prompt (n_c = 1 chunk) rides on a step with the others' share: S = 1 + 100 = 101 steps,
     # b = 8 x 100 / 101, p = 8 x 1000 / 101 per step; the chunk step carries 7/8 of (b + p) + 1000
-    # tokens. Plus half an average step for the step boundary and f = 50 ms.
+    # tokens. Plus half an average step for the step boundary, paid when a step is under way (the
+    # replica is busy with the 7 others, 7/8 of the time), and f = 50 ms.
     b, p = 8 * 100 / 101, 8 * 1000 / 101
     chunk = 0.01 + 1e-5 * ((b + p) * 7 / 8 + 1000)
     avg = 0.01 + 1e-5 * (b + p)
-    assert r.at(8.0).ttft_s == pytest.approx(0.05 + chunk + 0.5 * avg + 0.0525, rel=1e-9)
+    assert r.at(8.0).ttft_s == pytest.approx(0.05 + chunk + 0.5 * 7 / 8 * avg + 0.0525, rel=1e-9)
 
 
 def test_partial_wave_by_hand():
