@@ -8,7 +8,7 @@ from service.engine.efficiency import EfficiencyTable
 from service.engine.estimator import candidate_deployments, estimate, fewest_accelerators
 from service.engine.specs import EngineError
 
-ENGINE_VERSION = "0.5.0"
+ENGINE_VERSION = "0.5.1"
 
 __all__ = [
     "ENGINE_VERSION",
