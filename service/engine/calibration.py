@@ -624,7 +624,8 @@ class AccuracyReport:
             f"output tok/s per accelerator: MdAPE {100 * self.mdape():.1f}%  within 25%: "
             f"{100 * self.within(rs, 0.75, 1.25):.1f}%  within 2x: {100 * self.within(rs, 0.5, 2.0):.1f}%  "
             f"geometric-mean bias (pred/meas): x{self.geo_bias(rs):.3f}",
-            f"pairwise platform order: {100 * pw:.1f}% of {npairs} pairs",
+            f"pairwise platform order: {100 * pw:.1f}% of {npairs} pairs" if npairs
+            else "pairwise platform order: n/a (no cases that differ only in platform)",
             f"TTFT MdAPE: {'n/a' if nt == 0 else f'{100 * ttft:.1f}%'} ({nt} measured)   "
             f"TPOT MdAPE: {'n/a' if np_ == 0 else f'{100 * tpot:.1f}%'} ({np_} measured)",
             "by platform:",
