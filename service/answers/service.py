@@ -340,7 +340,8 @@ def _basis_notes(points: list[s.Point]) -> list[str]:
     parts = [f"{basis}: {', '.join(sorted(ids))}" for basis, ids in sorted(bases.items())]
     return ["Price bases differ between platforms (" + "; ".join(parts) + "); 'tco-table' is the all-in "
             "neocloud cost of platforms with no catalogued rental price, usually below rental list prices. "
-            "Give pricing.usd_per_accelerator_hour, pricing_type or a TCO build-up to rank on one basis."]
+            "To rank on one basis give pricing.tco_table (e.g. \"neocloud\": the all-in TCO table for the "
+            "platforms it covers), pricing.usd_per_accelerator_hour or a TCO build-up."]
 
 
 # --- curves -------------------------------------------------------------------------------------

@@ -152,6 +152,7 @@ function commonBody() {
   if (num("output_tokens")) body.workload.output_tokens = num("output_tokens");
   const basis = $("price_basis").value;
   if (basis === "user") body.pricing = {usd_per_accelerator_hour: num("usd_per_accelerator_hour")};
+  if (basis === "tco_table") body.pricing = {tco_table: "neocloud"};
   if (basis === "tco") {
     body.pricing = {tco: {purchase_usd_per_accelerator: num("tco_purchase"), amortisation_years: num("tco_years"),
       utilisation: num("tco_utilisation"), pue: num("tco_pue"), usd_per_kwh: num("tco_usd_per_kwh"),
